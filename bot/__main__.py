@@ -1,0 +1,207 @@
+"""Command line: python -m bot [run|check|define|sync|playground] ...
+
+Only `run`, `sync` and `playground` import discord.py, so `check` and `define` start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, configure_logging
+
+NO_TOKEN = (
+    "No Discord token: set DISCORD_TOKEN in a .env file (copy .env.example) or the environment. "
+    "Get one at https://discord.com/developers/applications -> your app -> Bot -> Reset Token. "
+    "To try the bot without a token, run: python -m bot playground"
+)
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def cmd_run(settings: Settings, args) -> int:
+    if not settings.token:
+        return _fail(NO_TOKEN, 2)
+    import discord
+
+    from bot.app import create_bot
+
+    configure_logging(settings.log_level)
+    bot = create_bot(settings)
+    try:
+        bot.run(settings.token, log_handler=None)
+    except discord.LoginFailure:
+        return _fail("Discord rejected DISCORD_TOKEN. Reset the token in the Developer Portal and update .env.")
+    except discord.PrivilegedIntentsRequired:
+        return _fail("Discord refused the bot's intents; check the Bot page of the Developer Portal.")
+    return 0
+
+
+async def _check(settings: Settings) -> dict:
+    import content
+    from bot.storage import Database
+
+    started = time.perf_counter()
+    deck = content.load_deck()
+    db = await Database.open(settings.database_path)
+    try:
+        version = await db.migrate()
+        counts = await db.table_counts()
+    finally:
+        await db.close()
+    size = settings.database_path.stat().st_size if settings.database_path.exists() else 0
+    return {
+        "terms": len(deck.terms),
+        "open_questions": len(deck.open_questions),
+        "list_questions": len(deck.list_questions),
+        "topics": [(t.name, len(deck.terms_in(t.id))) for t in deck.topics],
+        "schema_version": version,
+        "database": str(settings.database_path),
+        "database_bytes": size,
+        "rows": counts,
+        "seconds": time.perf_counter() - started,
+    }
+
+
+def cmd_check(settings: Settings, args) -> int:
+    from bot.storage import StorageError
+    from content import DeckError
+
+    try:
+        report = asyncio.run(_check(settings))
+    except DeckError as exc:
+        print("The deck has problems:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+    except StorageError as exc:
+        return _fail(str(exc))
+    print(f"Deck: {report['terms']} terms, {report['open_questions'] + report['list_questions']} questions "
+          f"({report['open_questions']} performance indicators, {report['list_questions']} lists), "
+          f"{len(report['topics'])} topics")
+    for name, count in report["topics"]:
+        print(f"  {name}: {count}")
+    print(f"Database: {report['database']} ({report['database_bytes'] / 1024:.0f} KiB), "
+          f"schema version {report['schema_version']}")
+    for table, rows in report["rows"].items():
+        print(f"  {table}: {rows} rows")
+    print(f"OK in {report['seconds'] * 1000:.0f} ms")
+    return 0
+
+
+def cmd_define(settings: Settings, args) -> int:
+    import content
+    from bot.core.lookup import TermIndex
+
+    deck = content.load_deck()
+    result = TermIndex(deck.terms).lookup(args.query)
+    if args.json:
+        match = result.match
+        print(json.dumps({
+            "query": args.query,
+            "match": None if match is None else {
+                "id": match.id,
+                "name": match.name,
+                "aliases": list(match.aliases),
+                "definition": match.definition,
+                "topic": match.topic,
+            },
+            "suggestions": [t.name for t in result.suggestions],
+        }, ensure_ascii=False))
+        return 0 if match else 1
+    if result.match is None:
+        print(f"No term matches {args.query!r}.")
+        if result.suggestions:
+            print("Did you mean: " + ", ".join(t.name for t in result.suggestions) + "?")
+        return 1
+    term = result.match
+    print(term.name + (f" ({', '.join(term.aliases)})" if term.aliases else ""))
+    print(term.definition)
+    if term.example:
+        print(f"Example: {term.example}")
+    print(f"Topic: {deck.topic_name(term.topic)}")
+    return 0
+
+
+def cmd_sync(settings: Settings, args) -> int:
+    if not settings.token:
+        return _fail(NO_TOKEN, 2)
+    import discord
+
+    from bot.app import create_bot
+
+    configure_logging(settings.log_level)
+    guild_id = args.guild or settings.dev_guild_id
+
+    async def sync() -> list:
+        bot = create_bot(settings)
+        async with bot:
+            await bot.login(settings.token)
+            if guild_id:
+                guild = discord.Object(id=guild_id)
+                bot.tree.copy_global_to(guild=guild)
+                return await bot.tree.sync(guild=guild)
+            return await bot.tree.sync()
+
+    try:
+        synced = asyncio.run(sync())
+    except discord.LoginFailure:
+        return _fail("Discord rejected DISCORD_TOKEN. Reset the token in the Developer Portal and update .env.")
+    where = f"server {guild_id}" if guild_id else "every server (may take up to an hour to appear)"
+    print(f"Synced {len(synced)} commands to {where}.")
+    return 0
+
+
+def cmd_playground(settings: Settings, args) -> int:
+    from bot.playground import run_playground
+
+    return run_playground(settings, port=args.port, database_path=args.database)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Customer Relations study bot")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="connect to Discord and run the bot (default)")
+    sub.add_parser("check", help="validate the deck and migrate the database, then print a summary")
+    define = sub.add_parser("define", help="look up a term, like /define")
+    define.add_argument("query")
+    define.add_argument("--json", action="store_true", help="print one JSON object")
+    sync = sub.add_parser("sync", help="publish the slash commands to Discord")
+    sync.add_argument("--guild", type=int, help="sync to this server only (instant)")
+    play = sub.add_parser("playground", help="try the bot offline in your browser, no token needed")
+    play.add_argument("--port", type=int, default=8765, help="local port for the page (default 8765)")
+    play.add_argument("--database", type=Path, help="database file (default: a fresh temporary one)")
+    return parser
+
+
+COMMANDS = {
+    None: cmd_run,
+    "run": cmd_run,
+    "check": cmd_check,
+    "define": cmd_define,
+    "sync": cmd_sync,
+    "playground": cmd_playground,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        return _fail(str(exc))
+    try:
+        return COMMANDS[args.command](settings, args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""The bot: `create_bot(settings)` builds it without connecting; `setup_hook` does the async set-up."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+import content
+from bot.config import Settings
+from bot.core.errors import StudyBotError
+from bot.core.lookup import TermIndex
+from bot.storage import Database
+from bot.ui import messages
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("bot.cogs.define",)
+
+
+class StudyTree(app_commands.CommandTree):
+    """Turns every error into one friendly ephemeral reply, logged with its context."""
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        original = getattr(error, "original", error)
+        if isinstance(original, StudyBotError):
+            text = str(original)
+        elif isinstance(error, app_commands.MissingPermissions):
+            text = messages.missing_permissions(error.missing_permissions)
+        elif isinstance(error, app_commands.NoPrivateMessage):
+            text = "This command only works in a server, not in direct messages."
+        elif isinstance(error, app_commands.CheckFailure):
+            text = "You can't use this command here."
+        else:
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.exception(
+                "command %s failed (guild=%s user=%s)",
+                command,
+                interaction.guild_id,
+                interaction.user.id,
+                exc_info=original,
+            )
+            text = "Sorry, something went wrong on my side. Please try again in a moment."
+        await messages.reply_error(interaction, text)
+
+
+class StudyBot(commands.Bot):
+    def __init__(
+        self, settings: Settings, *, rng: random.Random | None = None, deck: content.Deck | None = None
+    ) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = False  # slash commands only; no privileged intents needed
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            tree_cls=StudyTree,
+            help_command=None,
+            # Nobody is pinged by accident, whatever a member types into a term or an import.
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        self.settings = settings
+        self.rng = rng or random.Random()
+        self.db: Database | None = None
+        self.deck: content.Deck | None = deck
+        self.index: TermIndex | None = None
+        self.started_at = time.monotonic()
+
+    async def setup_hook(self) -> None:
+        started = time.perf_counter()
+        if self.deck is None:
+            self.deck = content.load_deck()
+        self.index = TermIndex(self.deck.terms)
+        self.db = await Database.open(self.settings.database_path)
+        version = await self.db.migrate()
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        log.info(
+            "ready to connect: %d terms, schema v%d, set-up %.0f ms",
+            len(self.deck.terms),
+            version,
+            (time.perf_counter() - started) * 1000,
+        )
+
+    async def close(self) -> None:
+        await super().close()
+        if self.db is not None:
+            await self.db.close()
+            self.db = None
+
+
+def create_bot(
+    settings: Settings, *, rng: random.Random | None = None, deck: content.Deck | None = None
+) -> StudyBot:
+    """Build the bot without connecting (tests and the CLI use this).
+
+    `rng` makes quizzes and random terms reproducible; `deck` replaces the built-in deck.
+    """
+    return StudyBot(settings, rng=rng, deck=deck)

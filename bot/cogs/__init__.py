@@ -1,0 +1,1 @@
+"""Thin cogs: parse options, call core and storage, render through ui."""

@@ -1,0 +1,92 @@
+"""/define and /term: look up a term, or show a random one."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.errors import BadInput, UnknownTopic
+from bot.core.lookup import MAX_QUERY
+from bot.ui.messages import clip
+from bot.ui.terms import ShowTermButton, did_you_mean_text, suggestions_view, term_embed
+
+log = logging.getLogger(__name__)
+
+
+def topic_choices(deck, current: str) -> list[app_commands.Choice[str]]:
+    """Topics whose name or id contains what was typed, at most 25."""
+    needle = current.strip().casefold()
+    return [
+        app_commands.Choice(name=clip(t.name, 100), value=t.id)
+        for t in deck.topics
+        if needle in t.name.casefold() or needle in t.id
+    ][:25]
+
+
+def resolve_topic(deck, value: str | None) -> str | None:
+    """A topic id from what the member picked or typed; None means every topic."""
+    if value is None or not value.strip():
+        return None
+    wanted = value.strip().casefold()
+    for topic in deck.topics:
+        if wanted in (topic.id, topic.name.casefold()):
+            return topic.id
+    names = ", ".join(t.name for t in deck.topics)
+    raise UnknownTopic(f"There is no topic called **{clip(value, 60)}**. Topics: {names}.")
+
+
+class Define(commands.Cog):
+    def __init__(self, bot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(ShowTermButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(ShowTermButton)
+
+    @app_commands.command(name="define", description="Look up a Customer Relations term.")
+    @app_commands.describe(term="A term, an acronym such as CLV, or part of a name")
+    async def define(self, interaction: discord.Interaction, term: str) -> None:
+        query = term.strip()
+        if not query:
+            raise BadInput("Type a term to look up, for example `CRM` or `empathy`.")
+        if len(query) > MAX_QUERY:
+            raise BadInput(
+                f"That's {len(query)} characters, longer than any term name. Try a few words, such as `customer loyalty`."
+            )
+        result = self.bot.index.lookup(query)
+        if result.match is not None:
+            await interaction.response.send_message(embed=term_embed(result.match, self.bot.deck))
+            return
+        view = suggestions_view(result.suggestions)
+        kwargs = {"view": view} if view is not None else {}
+        await interaction.response.send_message(
+            did_you_mean_text(query, result.suggestions), ephemeral=True, **kwargs
+        )
+
+    @define.autocomplete("term")
+    async def define_autocomplete(self, interaction: discord.Interaction, current: str):
+        return [
+            app_commands.Choice(name=clip(t.name, 100), value=t.id) for t in self.bot.index.complete(current)
+        ]
+
+    @app_commands.command(name="term", description="Show a random term to learn.")
+    @app_commands.describe(topic="Only terms from this topic")
+    async def random_term(self, interaction: discord.Interaction, topic: str | None = None) -> None:
+        deck = self.bot.deck
+        topic_id = resolve_topic(deck, topic)
+        pool = deck.terms_in(topic_id)
+        picked = self.bot.rng.choice(pool)
+        await interaction.response.send_message(embed=term_embed(picked, deck, title_prefix="🎲 "))
+
+    @random_term.autocomplete("topic")
+    async def topic_autocomplete(self, interaction: discord.Interaction, current: str):
+        return topic_choices(self.bot.deck, current)
+
+
+async def setup(bot) -> None:
+    await bot.add_cog(Define(bot))

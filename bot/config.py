@@ -1,0 +1,75 @@
+"""Settings from the environment, with a .env file loaded by python-dotenv."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DATABASE_PATH = Path("data") / "studybot.sqlite3"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class ConfigError(ValueError):
+    """A setting has a value the bot cannot use; the message says which and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    token: str | None = None
+    database_path: Path = DEFAULT_DATABASE_PATH
+    dev_guild_id: int | None = None
+    log_level: str = "INFO"
+    new_cards_per_day: int = 10
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "database_path", Path(self.database_path))
+
+    def __repr__(self) -> str:  # never print the token, even by accident
+        hidden = "set" if self.token else "missing"
+        return (
+            f"Settings(token=<{hidden}>, database_path={str(self.database_path)!r}, "
+            f"dev_guild_id={self.dev_guild_id}, log_level={self.log_level!r}, "
+            f"new_cards_per_day={self.new_cards_per_day})"
+        )
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
+        """Read settings from `env` (default: os.environ after loading .env)."""
+        if env is None:
+            if dotenv:
+                from dotenv import load_dotenv
+
+                load_dotenv(override=False)
+            env = dict(os.environ)
+
+        def get(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        guild = get("DEV_GUILD_ID")
+        if guild is not None and not guild.isdigit():
+            raise ConfigError(f"DEV_GUILD_ID must be a server id (digits only), not {guild!r}.")
+        level = (get("LOG_LEVEL") or "INFO").upper()
+        if level not in LOG_LEVELS:
+            raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {level!r}.")
+        per_day = get("NEW_CARDS_PER_DAY") or "10"
+        if not per_day.isdigit() or not 0 <= int(per_day) <= 200:
+            raise ConfigError(f"NEW_CARDS_PER_DAY must be a whole number from 0 to 200, not {per_day!r}.")
+        return cls(
+            token=get("DISCORD_TOKEN"),
+            database_path=Path(get("DATABASE_PATH") or DEFAULT_DATABASE_PATH),
+            dev_guild_id=int(guild) if guild else None,
+            log_level=level,
+            new_cards_per_day=int(per_day),
+        )
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level, logging.INFO),
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+    )
+    # discord.py's gateway chatter is noise at INFO for a classroom bot.
+    logging.getLogger("discord").setLevel(max(logging.WARNING, logging.getLogger().level))

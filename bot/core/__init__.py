@@ -1,0 +1,1 @@
+"""Pure rules: no discord, no SQL. Functions take `now` and `rng` as arguments."""

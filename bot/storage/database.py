@@ -1,0 +1,201 @@
+"""One aiosqlite connection per bot: WAL, foreign keys, numbered migrations."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import sqlite3
+import stat
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+class StorageError(RuntimeError):
+    """The database cannot be opened or changed; the message says what to do."""
+
+
+class MigrationError(StorageError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def load_migrations(folder: Path = MIGRATIONS_DIR) -> list[Migration]:
+    """The numbered *.sql files of `folder`, in order; numbers must run 1, 2, 3 ... without gaps."""
+    found = []
+    for path in sorted(folder.glob("*.sql")):
+        match = _MIGRATION_NAME.match(path.name)
+        if not match:
+            raise MigrationError(f"{path.name}: migration files are named NNNN_description.sql")
+        found.append(Migration(int(match.group(1)), path.name, path.read_text(encoding="utf-8")))
+    for expected, migration in enumerate(found, start=1):
+        if migration.version != expected:
+            raise MigrationError(f"{migration.name}: expected migration number {expected:04d}")
+    return found
+
+
+def split_statements(sql: str) -> list[str]:
+    """Split a script into complete statements (triggers with inner semicolons stay whole)."""
+    statements, current = [], ""
+    for line in sql.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            if current.strip():
+                statements.append(current.strip())
+            current = ""
+    if current.strip() and not current.strip().startswith("--"):
+        statements.append(current.strip())
+    return statements
+
+
+def _check_path(path: Path) -> None:
+    if str(path) == ":memory:":
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(
+            f"Cannot create the folder for the database at {path}: {exc.strerror or exc}. "
+            "Set DATABASE_PATH to a writable location."
+        ) from None
+    if path.is_dir():
+        raise StorageError(f"DATABASE_PATH {path} is a folder; point it at a file such as {path}/studybot.sqlite3.")
+    # Checked by mode bits, not os.access: a root process could otherwise write to a file
+    # its owner marked read-only.
+    if path.exists() and not path.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        raise StorageError(
+            f"The database file {path} is read-only. Make it writable (chmod u+w) "
+            "or set DATABASE_PATH to another file."
+        )
+
+
+async def _run(conn: aiosqlite.Connection, sql: str, params: tuple = ()) -> None:
+    """Execute and close the cursor at once (an open cursor would block COMMIT)."""
+    async with conn.execute(sql, params):
+        pass
+
+
+class Database:
+    """The bot's single connection. Statements run one at a time on aiosqlite's worker thread."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+        # One connection is shared by every task: transactions take turns.
+        self.write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Database:
+        path = Path(path)
+        _check_path(path)
+        try:
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves, so nothing commits behind our back.
+            conn = await aiosqlite.connect(str(path), isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StorageError(f"Cannot open the database at {path}: {exc}. Check DATABASE_PATH.") from None
+        try:
+            for pragma in (
+                "PRAGMA journal_mode=WAL",
+                "PRAGMA foreign_keys=ON",
+                "PRAGMA busy_timeout=5000",
+                # WAL + NORMAL: a commit survives a crash or kill of the bot process; only a power cut
+                # can lose the last few transactions. FULL would add an fsync to every answer.
+                "PRAGMA synchronous=NORMAL",
+            ):
+                await _run(conn, pragma)
+        except sqlite3.Error as exc:
+            await conn.close()
+            raise StorageError(f"Cannot use the database at {path}: {exc}. Check DATABASE_PATH.") from None
+        return cls(conn, path)
+
+    async def execute(self, sql: str, params: tuple = ()) -> None:
+        await _run(self.conn, sql, params)
+
+    async def fetchone(self, sql: str, params: tuple = ()):
+        async with self.conn.execute(sql, params) as cur:
+            return await cur.fetchone()
+
+    async def fetchall(self, sql: str, params: tuple = ()) -> list:
+        async with self.conn.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def close(self) -> None:
+        await self.conn.close()
+
+    async def schema_version(self) -> int:
+        async with self.conn.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        return int(row[0])
+
+    async def migrate(self, migrations: list[Migration] | None = None) -> int:
+        """Apply pending migrations, each in its own transaction; returns the new version.
+
+        A failing migration is rolled back whole and the database stays at the previous version.
+        """
+        migrations = load_migrations() if migrations is None else migrations
+        current = await self.schema_version()
+        latest = migrations[-1].version if migrations else 0
+        if current > latest:
+            raise MigrationError(
+                f"The database is at schema version {current}, newer than this bot knows ({latest}). "
+                "Update the bot or point DATABASE_PATH at another file."
+            )
+        for migration in migrations:
+            if migration.version <= current:
+                continue
+            try:
+                await _run(self.conn, "BEGIN IMMEDIATE")
+                for statement in split_statements(migration.sql):
+                    await _run(self.conn, statement)
+                await _run(self.conn, f"PRAGMA user_version = {migration.version:d}")
+                await _run(self.conn, "COMMIT")
+            except sqlite3.Error as exc:
+                await _run(self.conn, "ROLLBACK")
+                if "readonly" in str(exc):
+                    raise StorageError(
+                        f"The database at {self.path} is read-only ({exc}). Make it writable or set DATABASE_PATH."
+                    ) from None
+                raise MigrationError(
+                    f"Migration {migration.name} failed: {exc}. The database stays at version {current}."
+                ) from exc
+            log.info("applied migration %s", migration.name)
+            current = migration.version
+        return current
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT, rolled back if the block raises; one at a time."""
+        async with self.write_lock:
+            await _run(self.conn, "BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                await _run(self.conn, "ROLLBACK")
+                raise
+            await _run(self.conn, "COMMIT")
+
+    async def table_counts(self) -> dict[str, int]:
+        async with self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        ) as cur:
+            names = [r[0] for r in await cur.fetchall()]
+        counts = {}
+        for name in names:
+            async with self.conn.execute(f'SELECT COUNT(*) FROM "{name}"') as cur:
+                counts[name] = (await cur.fetchone())[0]
+        return counts

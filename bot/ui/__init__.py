@@ -1,0 +1,1 @@
+"""Embeds, views and modals. The ui decides how things look, never what the rules are."""

@@ -1,0 +1,52 @@
+"""The end-to-end harness: the real bot, driven through simcord's simulated Discord."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import discord
+import pytest
+import pytest_asyncio
+
+from bot.app import create_bot
+from bot.config import Settings
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(token=None, database_path=tmp_path / "bot.sqlite3")
+
+
+@pytest.fixture
+def simcord_bot(settings, mini_deck):
+    return create_bot(settings, rng=random.Random(1234), deck=mini_deck)  # TEMP until real deck
+
+
+@dataclass
+class World:
+    env: object
+    guild: object
+    channel: object
+    teacher: object
+    alice: object
+    bob: object
+    carol: object
+
+    @property
+    def bot(self):
+        return self.env.bot
+
+
+@pytest_asyncio.fixture
+async def world(simcord_env) -> World:
+    """A class server: #class, a teacher with Manage Server, and three students."""
+    await simcord_env.bot.tree.sync()  # the bot never syncs by itself; an operator runs `sync`
+    guild = simcord_env.create_guild("Customer Relations 101")
+    channel = guild.create_text_channel("class")
+    teachers = guild.create_role("Teacher", permissions=discord.Permissions(manage_guild=True, manage_messages=True))
+    teacher = guild.add_member(simcord_env.create_user("ms_rivera"), roles=[teachers])
+    alice = guild.add_member(simcord_env.create_user("alice"))
+    bob = guild.add_member(simcord_env.create_user("bob"))
+    carol = guild.add_member(simcord_env.create_user("carol"))
+    return World(simcord_env, guild, channel, teacher, alice, bob, carol)
