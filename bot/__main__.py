@@ -176,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     sync = sub.add_parser("sync", help="publish the slash commands to Discord")
     sync.add_argument("--guild", type=int, help="sync to this server only (instant)")
     play = sub.add_parser("playground", help="try the bot offline in your browser, no token needed")
-    play.add_argument("--port", type=int, default=8765, help="local port for the page (default 8765)")
+    play.add_argument("--port", type=int, help="local port for the page (default: a free one)")
     play.add_argument("--database", type=Path, help="database file (default: a fresh temporary one)")
     return parser
 

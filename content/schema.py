@@ -170,7 +170,7 @@ def build_deck(
                     )
                 )
 
-    ids = {t.id for t in term_objs}
+    ids = set(seen)  # every id written, so one broken entry does not make its neighbours fail too
     # Every name and alias must lead to exactly one term, or lookups become ambiguous.
     owner: dict[str, str] = {}
     for term in term_objs:

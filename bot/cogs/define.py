@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.core.errors import BadInput, UnknownTopic
 from bot.core.lookup import MAX_QUERY
-from bot.ui.messages import clip
+from bot.ui.messages import clip, user_errors
 from bot.ui.terms import ShowTermButton, did_you_mean_text, suggestions_view, term_embed
 
 log = logging.getLogger(__name__)
@@ -51,12 +51,16 @@ class Define(commands.Cog):
     @app_commands.command(name="define", description="Look up a Customer Relations term.")
     @app_commands.describe(term="A term, an acronym such as CLV, or part of a name")
     async def define(self, interaction: discord.Interaction, term: str) -> None:
-        query = term.strip()
+        async with user_errors(interaction):
+            await self._define(interaction, term.strip())
+
+    async def _define(self, interaction: discord.Interaction, query: str) -> None:
         if not query:
             raise BadInput("Type a term to look up, for example `CRM` or `empathy`.")
         if len(query) > MAX_QUERY:
             raise BadInput(
-                f"That's {len(query)} characters, longer than any term name. Try a few words, such as `customer loyalty`."
+                f"That's {len(query)} characters, longer than any term name. "
+                "Try a few words, such as `customer loyalty`."
             )
         result = self.bot.index.lookup(query)
         if result.match is not None:
@@ -78,10 +82,10 @@ class Define(commands.Cog):
     @app_commands.describe(topic="Only terms from this topic")
     async def random_term(self, interaction: discord.Interaction, topic: str | None = None) -> None:
         deck = self.bot.deck
-        topic_id = resolve_topic(deck, topic)
-        pool = deck.terms_in(topic_id)
-        picked = self.bot.rng.choice(pool)
-        await interaction.response.send_message(embed=term_embed(picked, deck, title_prefix="🎲 "))
+        async with user_errors(interaction):
+            pool = deck.terms_in(resolve_topic(deck, topic))
+            picked = self.bot.rng.choice(pool)
+            await interaction.response.send_message(embed=term_embed(picked, deck, title_prefix="🎲 "))
 
     @random_term.autocomplete("topic")
     async def topic_autocomplete(self, interaction: discord.Interaction, current: str):

@@ -55,11 +55,20 @@ class TermIndex:
             pos += len(key) + 1
         # Fuzzy matching works on single words, so "lifetme" finds "customer lifetime value".
         words: dict[str, set[int]] = {}
+        owner_words: list[set[str]] = [set() for _ in self.terms]
         for key, owner in keyed:
             for word in key.split():
                 words.setdefault(word, set()).add(owner)
+                owner_words[owner].add(word)
+        self._owner_words = [frozenset(w) for w in owner_words]
         self._words = list(words)
+        self._word_ids = {w: j for j, w in enumerate(self._words)}
         self._word_owners = [sorted(words[w]) for w in self._words]
+        # Keys by length: ratio >= 75 needs lengths within a factor 0.6, so only a window is scored.
+        by_len = sorted(range(len(self._keys)), key=lambda j: len(self._keys[j]))
+        self._len_keys = [self._keys[j] for j in by_len]
+        self._len_owners = [self._owners[j] for j in by_len]
+        self._lens = [len(k) for k in self._len_keys]
 
     def __len__(self) -> int:
         return len(self.terms)
@@ -95,9 +104,11 @@ class TermIndex:
             found.setdefault(i, None)
             return len(found) >= limit
 
-        if (i := self._exact.get(q)) is not None or (i := self._exact.get(q.replace(" ", ""))) is not None:
-            if take(i):
-                return self._result(found)
+        exact = self._exact.get(q)
+        if exact is None:
+            exact = self._exact.get(q.replace(" ", ""))
+        if exact is not None and take(exact):
+            return self._result(found)
         # Prefix hits: a contiguous run of the sorted keys.
         lo, hi = bisect_left(self._keys, q), bisect_right(self._keys, q + "\U0010ffff")
         for j in range(lo, hi):
@@ -111,33 +122,46 @@ class TermIndex:
                 if take(self._owners[j]):
                     return self._result(found)
                 pos = self._haystack.find(needle, self._starts[j] + len(self._keys[j]) + 1)
-        if len(q) >= 3:
+        # Fuzzy only when the plain matches found (almost) nothing: it is the slow part,
+        # and a member who typed a real name or word does not need guesses.
+        if len(q) >= 3 and exact is None and len(found) < 3:
             self._fuzzy(q, found, limit)
         return self._result(found)
 
     def _fuzzy(self, q: str, found: dict[int, None], limit: int) -> None:
         scores: dict[int, float] = {}
-        # Whole-name typos ("custmer loyality").
-        for _key, score, j in process.extract(q, self._keys, scorer=fuzz.ratio, score_cutoff=75, limit=limit):
-            owner = self._owners[j]
-            scores[owner] = max(scores.get(owner, 0), score)
-        # Word typos: each query word against the vocabulary, averaged over the query.
+        # Word typos ("lifetme", "custmer loyality"): each query word against the vocabulary (a word
+        # spelled right is taken as is). Candidates come from the query word with the fewest owners,
+        # then every query word is scored on them.
         qwords = [w for w in q.split() if len(w) >= 3]
-        if qwords:
-            per_owner: dict[int, float] = {}
-            for word in qwords:
-                best: dict[int, float] = {}
-                for _w, score, j in process.extract(
-                    word, self._words, scorer=fuzz.ratio, score_cutoff=80, limit=limit
-                ):
-                    for owner in self._word_owners[j]:
-                        best[owner] = max(best.get(owner, 0), score)
-                for owner, score in best.items():
-                    per_owner[owner] = per_owner.get(owner, 0) + score
-            for owner, total in per_owner.items():
-                score = total / len(qwords) - 1  # a whole-name match beats an equal word match
+        matched = []
+        for word in qwords:
+            if (j := self._word_ids.get(word)) is not None:
+                matched.append([(word, 100.0, j)])
+            else:
+                matched.append(process.extract(word, self._words, scorer=fuzz.ratio, score_cutoff=80, limit=8))
+        sized = [(sum(len(self._word_owners[j]) for _w, _s, j in m), m) for m in matched if m]
+        # Skip when the unmatched words alone keep every candidate under the cut-off of 70.
+        if sized and len(sized) * 100 >= 70 * len(qwords):
+            rare = min(sized, key=lambda pair: pair[0])[1]
+            candidates = {owner for _w, _s, j in rare for owner in self._word_owners[j]}
+            best = [{w: sc for w, sc, _j in m} for m in matched]
+            for owner in candidates:
+                words = self._owner_words[owner]
+                score = sum(max([b.get(w, 0) for w in words]) for b in best) / len(qwords)
                 if score >= 70:
-                    scores[owner] = max(scores.get(owner, 0), score)
+                    scores[owner] = score
+        # Whole-name typos the words missed ("custo merloyalty", words under 3 letters).
+        if len(scores) < 3:
+            lo = bisect_left(self._lens, int(len(q) * 0.6))
+            hi = bisect_right(self._lens, int(len(q) / 0.6) + 1)
+            window = self._len_keys[lo:hi]
+            for _key, score, j in process.extract(q, window, scorer=fuzz.ratio, score_cutoff=75, limit=limit):
+                owner = self._len_owners[lo + j]
+                scores[owner] = max(scores.get(owner, 0), score)
+        self._rank(scores, found, limit)
+
+    def _rank(self, scores: dict[int, float], found: dict[int, None], limit: int) -> None:
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], self.terms[kv[0]].name))
         for owner, _score in ranked:
             found.setdefault(owner, None)

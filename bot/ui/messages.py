@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import discord
+
+from bot.core.errors import StudyBotError
 
 log = logging.getLogger(__name__)
 
@@ -36,3 +40,16 @@ async def reply_error(interaction: discord.Interaction, text: str) -> None:
         await reply(interaction, f"⚠️ {text}", ephemeral=True)
     except discord.HTTPException:
         log.warning("could not deliver an error reply to user %s", interaction.user.id, exc_info=True)
+
+
+@asynccontextmanager
+async def user_errors(interaction: discord.Interaction) -> AsyncIterator[None]:
+    """Turn a StudyBotError raised in the block into a friendly ephemeral reply.
+
+    Bad input is an expected outcome, not a bug, so it never reaches tree.on_error
+    (which logs a traceback and is kept for real failures).
+    """
+    try:
+        yield
+    except StudyBotError as exc:
+        await reply_error(interaction, str(exc))

@@ -19,8 +19,16 @@ def settings(tmp_path) -> Settings:
 
 
 @pytest.fixture
-def simcord_bot(settings, mini_deck):
-    return create_bot(settings, rng=random.Random(1234), deck=mini_deck)  # TEMP until real deck
+def make_bot(settings, mini_deck):
+    def make():
+        return create_bot(settings, rng=random.Random(1234), deck=mini_deck)  # TEMP until real deck
+
+    return make
+
+
+@pytest.fixture
+def simcord_bot(make_bot):
+    return make_bot()
 
 
 @dataclass
@@ -33,13 +41,20 @@ class World:
     bob: object
     carol: object
 
+    make_bot: object = None
+
     @property
     def bot(self):
         return self.env.bot
 
+    async def restart(self):
+        """A new bot process on the same database and the same simulated Discord."""
+        await self.env.restart_bot(self.make_bot())
+        return self.env.bot
+
 
 @pytest_asyncio.fixture
-async def world(simcord_env) -> World:
+async def world(simcord_env, make_bot) -> World:
     """A class server: #class, a teacher with Manage Server, and three students."""
     await simcord_env.bot.tree.sync()  # the bot never syncs by itself; an operator runs `sync`
     guild = simcord_env.create_guild("Customer Relations 101")
@@ -49,4 +64,4 @@ async def world(simcord_env) -> World:
     alice = guild.add_member(simcord_env.create_user("alice"))
     bob = guild.add_member(simcord_env.create_user("bob"))
     carol = guild.add_member(simcord_env.create_user("carol"))
-    return World(simcord_env, guild, channel, teacher, alice, bob, carol)
+    return World(simcord_env, guild, channel, teacher, alice, bob, carol, make_bot)

@@ -1,0 +1,38 @@
+"""Run every benchmark and print one table: python -m tests.bench [--quick] [--only NAME]."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import platform
+import sys
+from datetime import date
+
+BENCHMARKS = ("lookup", "startup")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench")
+    parser.add_argument("--quick", action="store_true", help="fewer samples (a smoke run)")
+    parser.add_argument("--only", choices=BENCHMARKS, action="append")
+    args = parser.parse_args()
+    print(
+        f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.machine()}, {date.today().isoformat()}"
+    )
+    print()
+    print("| benchmark | measured | target | |")
+    print("|---|---|---|---|")
+    failed = False
+    for name in args.only or BENCHMARKS:
+        module = importlib.import_module(f"tests.bench.bench_{name}")
+        for row in module.run(quick=args.quick):
+            mark = "" if row.ok is None else ("ok" if row.ok else "MISSED")
+            failed |= row.ok is False
+            print(f"| {row.name} | {row.value} | {row.target} | {mark} |", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
