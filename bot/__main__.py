@@ -83,13 +83,17 @@ def cmd_check(settings: Settings, args) -> int:
         return 1
     except StorageError as exc:
         return _fail(str(exc))
-    print(f"Deck: {report['terms']} terms, {report['open_questions'] + report['list_questions']} questions "
-          f"({report['open_questions']} performance indicators, {report['list_questions']} lists), "
-          f"{len(report['topics'])} topics")
+    print(
+        f"Deck: {report['terms']} terms, {report['open_questions'] + report['list_questions']} questions "
+        f"({report['open_questions']} performance indicators, {report['list_questions']} lists), "
+        f"{len(report['topics'])} topics"
+    )
     for name, count in report["topics"]:
         print(f"  {name}: {count}")
-    print(f"Database: {report['database']} ({report['database_bytes'] / 1024:.0f} KiB), "
-          f"schema version {report['schema_version']}")
+    print(
+        f"Database: {report['database']} ({report['database_bytes'] / 1024:.0f} KiB), "
+        f"schema version {report['schema_version']}"
+    )
     for table, rows in report["rows"].items():
         print(f"  {table}: {rows} rows")
     print(f"OK in {report['seconds'] * 1000:.0f} ms")
@@ -104,17 +108,24 @@ def cmd_define(settings: Settings, args) -> int:
     result = TermIndex(deck.terms).lookup(args.query)
     if args.json:
         match = result.match
-        print(json.dumps({
-            "query": args.query,
-            "match": None if match is None else {
-                "id": match.id,
-                "name": match.name,
-                "aliases": list(match.aliases),
-                "definition": match.definition,
-                "topic": match.topic,
-            },
-            "suggestions": [t.name for t in result.suggestions],
-        }, ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "query": args.query,
+                    "match": None
+                    if match is None
+                    else {
+                        "id": match.id,
+                        "name": match.name,
+                        "aliases": list(match.aliases),
+                        "definition": match.definition,
+                        "topic": match.topic,
+                    },
+                    "suggestions": [t.name for t in result.suggestions],
+                },
+                ensure_ascii=False,
+            )
+        )
         return 0 if match else 1
     if result.match is None:
         print(f"No term matches {args.query!r}.")

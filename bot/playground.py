@@ -38,9 +38,7 @@ class Playground:
 
 
 @asynccontextmanager
-async def open_playground(
-    settings: Settings, *, port: int | None = None, deck=None
-) -> AsyncIterator[Playground]:
+async def open_playground(settings: Settings, *, port: int | None = None, deck=None) -> AsyncIterator[Playground]:
     """Start the bot in a simulated Discord with a demo class server and serve the preview page."""
     try:
         import discord

@@ -1,8 +1,8 @@
 """The shared content module: the built-in Customer Relations deck and its loader.
 
-    import content
-    deck = content.load_deck()
-    deck.get("customer-lifetime-value").definition
+import content
+deck = content.load_deck()
+deck.get("customer-lifetime-value").definition
 """
 
 from __future__ import annotations

@@ -141,7 +141,9 @@ def build_deck(
             group = entry.get("group")
             if definition:
                 if len(definition) < DEFINITION_MIN:
-                    c.fail(where, f"definition is too short ({len(definition)} characters; at least {DEFINITION_MIN})")
+                    c.fail(
+                        where, f"definition is too short ({len(definition)} characters; at least {DEFINITION_MIN})"
+                    )
                 if not definition.endswith((".", "!", "?", ".)", '."')):
                     c.fail(where, "definition looks cut off: it must end with a full stop")
             if example and not example.endswith((".", "!", "?", '."', ".)")):
@@ -192,7 +194,9 @@ def build_deck(
     lists = _questions(c, list_questions, "list question", LIST_KEYS, topic_objs, ids, kind="list")
     qids = [q.id for q in (*opens, *lists)]
     for dup in sorted({q for q in qids if qids.count(q) > 1} | (set(qids) & ids)):
-        c.fail(f"question '{dup}'", "id is used twice (question ids must differ from each other and from term ids)")
+        c.fail(
+            f"question '{dup}'", "id is used twice (question ids must differ from each other and from term ids)"
+        )
 
     if not term_objs and not c.problems:
         c.fail(name, "the deck has no terms")

@@ -80,6 +80,11 @@ def test_settings_never_show_the_token():
 
 def test_settings_from_env():
     s = Settings.from_env({"DISCORD_TOKEN": " abc ", "DEV_GUILD_ID": "42", "LOG_LEVEL": "debug"}, dotenv=False)
-    assert (s.token, s.dev_guild_id, s.log_level, str(s.database_path)) == ("abc", 42, "DEBUG", "data/studybot.sqlite3")
+    assert (s.token, s.dev_guild_id, s.log_level, str(s.database_path)) == (
+        "abc",
+        42,
+        "DEBUG",
+        "data/studybot.sqlite3",
+    )
     with pytest.raises(ConfigError, match="DEV_GUILD_ID"):
         Settings.from_env({"DEV_GUILD_ID": "my server"}, dotenv=False)

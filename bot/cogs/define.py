@@ -74,9 +74,7 @@ class Define(commands.Cog):
 
     @define.autocomplete("term")
     async def define_autocomplete(self, interaction: discord.Interaction, current: str):
-        return [
-            app_commands.Choice(name=clip(t.name, 100), value=t.id) for t in self.bot.index.complete(current)
-        ]
+        return [app_commands.Choice(name=clip(t.name, 100), value=t.id) for t in self.bot.index.complete(current)]
 
     @app_commands.command(name="term", description="Show a random term to learn.")
     @app_commands.describe(topic="Only terms from this topic")

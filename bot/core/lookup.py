@@ -36,6 +36,9 @@ class TermIndex:
         self._exact: dict[str, int] = {}
         keyed: list[tuple[str, int]] = []
         for i, term in enumerate(self.terms):
+            # "Customer Lifetime Value (CLV)", as glossaries write it, finds the term too.
+            for alias in term.aliases:
+                self._exact.setdefault(normalize(f"{term.name} {alias}"), i)
             for label in (term.name, *term.aliases):
                 key = normalize(label)
                 if not key:

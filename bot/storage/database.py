@@ -74,7 +74,9 @@ def _check_path(path: Path) -> None:
             "Set DATABASE_PATH to a writable location."
         ) from None
     if path.is_dir():
-        raise StorageError(f"DATABASE_PATH {path} is a folder; point it at a file such as {path}/studybot.sqlite3.")
+        raise StorageError(
+            f"DATABASE_PATH {path} is a folder; point it at a file such as {path}/studybot.sqlite3."
+        )
     # Checked by mode bits, not os.access: a root process could otherwise write to a file
     # its owner marked read-only.
     if path.exists() and not path.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):

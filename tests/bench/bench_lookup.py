@@ -14,9 +14,7 @@ def _measure(label: str, terms, queries) -> list[Row]:
     names = [t.name for t in terms]
     ac50, ac99 = percentiles(time_each(index.complete, queries))
     df50, df99 = percentiles(time_each(index.lookup, queries))
-    sc50, sc99 = percentiles(
-        time_each(lambda q: process.extract(q, names, scorer=fuzz.WRatio, limit=25), queries)
-    )
+    sc50, sc99 = percentiles(time_each(lambda q: process.extract(q, names, scorer=fuzz.WRatio, limit=25), queries))
     rows = [
         Row(f"autocomplete, {label}: p50 / p99", f"{ac50:.3f} / {ac99:.3f} ms"),
         Row(f"/define lookup, {label}: p50 / p99", f"{df50:.3f} / {df99:.3f} ms"),

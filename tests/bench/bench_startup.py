@@ -34,6 +34,11 @@ def run(quick: bool = False) -> list[Row]:
     best = sorted(times)[len(times) // 2]
     peak = max(rss)
     return [
-        Row("`python -m bot check` wall time (median, incl. interpreter)", f"{best:.0f} ms", "<= 300 ms", best <= 300),
+        Row(
+            "`python -m bot check` wall time (median, incl. interpreter)",
+            f"{best:.0f} ms",
+            "<= 300 ms",
+            best <= 300,
+        ),
         Row("`python -m bot check` peak RSS", f"{peak:.0f} MB", "<= 80 MB", peak <= 80),
     ]

@@ -261,9 +261,7 @@ SEED_PROMPT_QUESTION_IDS: dict[str, str] = {
     "List four costs of losing a customer:": "list-costs-of-losing-a-customer",
     "List any six out of ten barriers to excellent customer service:": "list-barriers-to-excellent-service",
     "List any five out of eight keys to creditability:": "list-keys-to-credibility",
-    "List five professional approaches to apologizing and conveying bad news:": (
-        "list-apologizing-and-bad-news"
-    ),
+    "List five professional approaches to apologizing and conveying bad news:": ("list-apologizing-and-bad-news"),
 }
 
 # Seed 003 words the same 15 indicators slightly differently; each maps to the same question.

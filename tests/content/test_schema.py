@@ -51,7 +51,11 @@ def test_duplicate_id_is_reported_with_both_files(deck_dir):
 
 
 def test_truncated_definition_is_rejected(deck_dir):
-    edit_terms(deck_dir, "loyalty.yaml", lambda terms: terms[0].update(definition="The provision of service to customers before"))
+    edit_terms(
+        deck_dir,
+        "loyalty.yaml",
+        lambda terms: terms[0].update(definition="The provision of service to customers before"),
+    )
     assert any("cut off" in p and "customer-loyalty" in p for p in problems(deck_dir))
 
 
@@ -87,7 +91,11 @@ def test_wrong_shape_is_explained(deck_dir):
 def test_bad_slug_and_question_problems(deck_dir):
     edit_terms(deck_dir, "loyalty.yaml", lambda terms: terms[0].update(id="Customer Loyalty!"))
     qpath = deck_dir / "questions" / "lists.yaml"
-    qpath.write_text("questions:\n  - id: list-x\n    prompt: List one thing.\n    topic: loyalty\n    items: [Only]\n")
+    qpath.write_text(
+        "questions:\n  - id: list-x\n    prompt: List one thing.\n    topic: loyalty\n    items: [Only]\n"
+    )
     found = problems(deck_dir)
     assert any("must be a slug" in p for p in found)
-    assert any("questions/lists.yaml: list question #1 'list-x': 'items' needs at least two items" == p for p in found)
+    assert any(
+        "questions/lists.yaml: list question #1 'list-x': 'items' needs at least two items" == p for p in found
+    )

@@ -51,7 +51,12 @@ def test_did_you_mean(index, query, first):
 
 def test_prefix_before_substring_before_fuzzy(index):
     names = [t.name for t in index.search("cust")]
-    assert names[:4] == ["Customer Acquisition Cost", "Customer Lifetime Value", "Customer Loyalty", "Customer Retention"]
+    assert names[:4] == [
+        "Customer Acquisition Cost",
+        "Customer Lifetime Value",
+        "Customer Loyalty",
+        "Customer Retention",
+    ]
     assert [t.id for t in index.search("value")] == ["customer-lifetime-value"]
 
 

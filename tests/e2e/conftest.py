@@ -19,9 +19,9 @@ def settings(tmp_path) -> Settings:
 
 
 @pytest.fixture
-def make_bot(settings, mini_deck):
+def make_bot(settings):
     def make():
-        return create_bot(settings, rng=random.Random(1234), deck=mini_deck)  # TEMP until real deck
+        return create_bot(settings, rng=random.Random(1234))
 
     return make
 
@@ -59,7 +59,9 @@ async def world(simcord_env, make_bot) -> World:
     await simcord_env.bot.tree.sync()  # the bot never syncs by itself; an operator runs `sync`
     guild = simcord_env.create_guild("Customer Relations 101")
     channel = guild.create_text_channel("class")
-    teachers = guild.create_role("Teacher", permissions=discord.Permissions(manage_guild=True, manage_messages=True))
+    teachers = guild.create_role(
+        "Teacher", permissions=discord.Permissions(manage_guild=True, manage_messages=True)
+    )
     teacher = guild.add_member(simcord_env.create_user("ms_rivera"), roles=[teachers])
     alice = guild.add_member(simcord_env.create_user("alice"))
     bob = guild.add_member(simcord_env.create_user("bob"))

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-pytestmark = pytest.mark.asyncio
-
 
 def fields_of(embed) -> dict[str, str]:
     return {f.name: f.value for f in embed.fields}

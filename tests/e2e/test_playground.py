@@ -13,8 +13,6 @@ import pytest
 from bot.config import Settings
 from bot.playground import open_playground
 
-pytestmark = pytest.mark.asyncio
-
 
 async def test_playground_serves_the_page_and_answers_define(tmp_path):
     settings = Settings(database_path=tmp_path / "pg.sqlite3")
@@ -32,7 +30,11 @@ def test_playground_command_prints_a_working_url(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot", "playground"],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 60
@@ -41,7 +43,7 @@ def test_playground_command_prints_a_working_url(tmp_path):
             line = proc.stdout.readline()
             if not line and proc.poll() is not None:
                 pytest.fail(f"playground exited: {proc.stderr.read()}")
-        url = line[line.index("http://"):].strip()
+        url = line[line.index("http://") :].strip()
         import urllib.request
 
         with urllib.request.urlopen(url.split("#")[0], timeout=10) as page:

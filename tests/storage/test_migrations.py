@@ -9,8 +9,6 @@ import pytest
 
 from bot.storage.database import Database, Migration, MigrationError, StorageError, load_migrations
 
-pytestmark = pytest.mark.asyncio
-
 
 async def test_fresh_database_migrates_to_latest(tmp_path):
     db = await Database.open(tmp_path / "bot.sqlite3")
