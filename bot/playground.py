@@ -22,6 +22,11 @@ from bot.config import Settings, configure_logging
 log = logging.getLogger(__name__)
 
 DEMO_MEMBERS = ("ms_rivera", "alex", "sam", "jordan")
+WELCOME = (
+    "Welcome to the playground! This is the real study bot in a simulated Discord. "
+    "Pick who you are with **Viewing as** (ms_rivera is the teacher), then type `/` below: "
+    "try `/define clv`, `/define custmer loyality` or `/term`."
+)
 
 
 @dataclass
@@ -62,6 +67,7 @@ async def open_playground(settings: Settings, *, port: int | None = None, deck=N
         for name in DEMO_MEMBERS:
             roles = [teachers] if name == "ms_rivera" else []
             members[name] = guild.add_member(env.create_user(name), roles=roles)
+        await members["ms_rivera"].send(channel, WELCOME)
         async with env.preview(channel, viewers=list(members.values()), layout="channel", port=port) as preview:
             yield Playground(env, guild, channel, members, preview)
 

@@ -8,8 +8,15 @@ import os
 import platform
 import sys
 from datetime import date
+from pathlib import Path
 
-BENCHMARKS = ("lookup", "startup")
+# Every tests/bench/bench_NAME.py with a `run(quick: bool) -> list[Row]`, start-up last.
+BENCHMARKS = tuple(
+    sorted(
+        (p.stem.removeprefix("bench_") for p in Path(__file__).parent.glob("bench_*.py")),
+        key=lambda name: (name == "startup", name),
+    )
+)
 
 
 def main() -> int:
