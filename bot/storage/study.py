@@ -1,0 +1,310 @@
+"""Personal study storage: card states, the review log, practice tests, matching games, progress.
+
+Times go in as aware datetimes and are stored as UTC epoch seconds (card states) or
+milliseconds (log rows, tests, games). "Today" is the UTC day, as in `bot.core.srs`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from fsrs import Rating, State
+
+from bot.core import progress as prog
+from bot.core import srs
+from bot.core.srs import CardState, ReviewOutcome
+from bot.storage.database import Database
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+_CARD_COLUMNS = "card_id, state, step, stability, difficulty, due, last_review"
+_TABLES = ("study_cards", "study_reviews", "study_tests", "study_matches")
+
+
+def _ms(at: datetime) -> int:
+    if at.tzinfo is None:
+        raise ValueError("times must be timezone-aware")
+    return (at - _EPOCH) // _MS  # exact integer arithmetic, no float rounding
+
+
+def _secs(at: datetime) -> int:
+    return _ms(at) // 1000
+
+
+def _from_secs(value: int | None) -> datetime | None:
+    return None if value is None else _EPOCH + timedelta(seconds=value)
+
+
+def _from_ms(value: int) -> datetime:
+    return _EPOCH + timedelta(milliseconds=value)
+
+
+def _card(row) -> CardState:
+    card_id, state, step, stability, difficulty, due, last_review = row
+    return CardState(card_id, State(state), step, stability, difficulty, _from_secs(due), _from_secs(last_review))
+
+
+@dataclass(frozen=True, slots=True)
+class MatchTime:
+    """One finished matching game. `elapsed_ms` already includes the penalties."""
+
+    user_id: int
+    guild_id: int | None
+    elapsed_ms: int
+    penalties: int
+    finished_at: datetime
+
+
+class StudyRepo:
+    """The study tables of one `Database`. Every method is a coroutine."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- cards and reviews ---------------------------------------------------------------
+
+    async def get_cards(self, user_id: int, card_ids: Iterable[str] | None = None) -> dict[str, CardState]:
+        """The member's card states by card id; only `card_ids` when given (unknown ids are absent).
+
+        A member has at most a few hundred cards, so this reads them all and filters in Python.
+        """
+        rows = await self.db.fetchall(f"SELECT {_CARD_COLUMNS} FROM study_cards WHERE user_id = ?", (user_id,))
+        wanted = None if card_ids is None else set(card_ids)
+        return {row[0]: _card(row) for row in rows if wanted is None or row[0] in wanted}
+
+    async def count_new_today(self, user_id: int, now: datetime) -> int:
+        """Cards this member started through flashcard review ('review' source) on `now`'s UTC day.
+
+        Cards first met in a quiz or test do not use up the daily new-card allowance.
+        """
+        start = _secs(srs.utc_day_start(now))
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) FROM study_cards WHERE user_id = ? AND introduced_via = 'review' AND introduced_at >= ?",
+            (user_id, start),
+        )
+        return row[0]
+
+    async def record_review(
+        self,
+        user_id: int,
+        card_id: str,
+        raw_rating: int | None,
+        source: str,
+        guild_id: int | None,
+        now: datetime,
+        *,
+        rating: Rating | None = None,
+        duration_ms: int | None = None,
+    ) -> ReviewOutcome:
+        """Rate a card: read its state, apply FSRS, upsert the card and log the review, in ONE transaction.
+
+        Give `raw_rating` (1-5, mapped by `srs.map_rating`) for a flashcard review, or leave it
+        None and give `rating` (e.g. `srs.rating_for_answer(correct)`) for a quiz or test
+        answer. Returns the outcome; `outcome.state` is the stored state.
+        Raises `BadInput` for a raw rating outside 1-5 and ValueError for an unknown source.
+        """
+        if source not in srs.SOURCES:
+            raise ValueError(f"unknown review source {source!r}")
+        if raw_rating is not None:
+            mapped = srs.map_rating(raw_rating)
+            if rating is not None and Rating(rating) != mapped:
+                raise ValueError("rating disagrees with raw_rating")
+        elif rating is None:
+            raise ValueError("give raw_rating or rating")
+        else:
+            mapped = Rating(rating)
+        at = _from_ms(_ms(now))  # what the log keeps, so a replay sees the same time
+        rng = srs.review_rng(user_id, card_id, at)
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                f"SELECT {_CARD_COLUMNS} FROM study_cards WHERE user_id = ? AND card_id = ?", (user_id, card_id)
+            ) as cur:
+                row = await cur.fetchone()
+            outcome = srs.apply_rating(card_id, _card(row) if row else None, mapped, at, rng)
+            new = outcome.state
+            reviewed = _secs(outcome.reviewed_at)
+            async with conn.execute(
+                "INSERT INTO study_cards (user_id, card_id, state, step, stability, difficulty, due, last_review,"
+                " introduced_at, introduced_via) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (user_id, card_id) DO UPDATE SET state = excluded.state, step = excluded.step,"
+                " stability = excluded.stability, difficulty = excluded.difficulty, due = excluded.due,"
+                " last_review = excluded.last_review",
+                (
+                    user_id,
+                    card_id,
+                    int(new.state),
+                    new.step,
+                    new.stability,
+                    new.difficulty,
+                    _secs(new.due),
+                    reviewed,
+                    reviewed,
+                    source,
+                ),
+            ):
+                pass
+            elapsed = None if outcome.elapsed is None else int(outcome.elapsed.total_seconds())
+            async with conn.execute(
+                "INSERT INTO study_reviews (user_id, card_id, guild_id, raw_rating, rating, source, reviewed_at,"
+                " elapsed_s, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (user_id, card_id, guild_id, raw_rating, int(mapped), source, _ms(at), elapsed, duration_ms),
+            ):
+                pass
+        return outcome
+
+    async def record_answer(
+        self, user_id: int, card_id: str, correct: bool, source: str, guild_id: int | None, now: datetime
+    ) -> ReviewOutcome:
+        """A quiz/test answer as a review: right -> Good, wrong -> Again (raw rating stored as NULL)."""
+        return await self.record_review(
+            user_id, card_id, None, source, guild_id, now, rating=srs.rating_for_answer(correct)
+        )
+
+    async def card_history(self, user_id: int, card_id: str) -> list[tuple[Rating, datetime]]:
+        """The (rating, reviewed_at) log of one card, oldest first."""
+        rows = await self.db.fetchall(
+            "SELECT rating, reviewed_at FROM study_reviews WHERE user_id = ? AND card_id = ? ORDER BY reviewed_at, id",
+            (user_id, card_id),
+        )
+        return [(Rating(rating), _from_ms(at)) for rating, at in rows]
+
+    async def replay_card(self, user_id: int, card_id: str) -> CardState | None:
+        """The card's state rebuilt from its review log alone (None if never reviewed)."""
+        return srs.replay(user_id, card_id, await self.card_history(user_id, card_id))
+
+    # -- practice tests and matching games -----------------------------------------------
+
+    async def record_test_result(
+        self,
+        user_id: int,
+        guild_id: int | None,
+        *,
+        questions: int,
+        correct: int,
+        started_at: datetime,
+        finished_at: datetime,
+        mode: str,
+        topic: str | None = None,
+        missed: Sequence[str] = (),
+    ) -> int:
+        """Store one finished practice test; returns its id. `missed` are the card ids answered wrong."""
+        if not 0 <= correct <= questions:
+            raise ValueError("need 0 <= correct <= questions")
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                "INSERT INTO study_tests (user_id, guild_id, topic, mode, questions, correct, started_at,"
+                " finished_at, missed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    user_id,
+                    guild_id,
+                    topic,
+                    mode,
+                    questions,
+                    correct,
+                    _ms(started_at),
+                    _ms(finished_at),
+                    json.dumps(list(missed)),
+                ),
+            ) as cur:
+                return cur.lastrowid
+
+    async def record_match_time(
+        self, user_id: int, guild_id: int | None, elapsed_ms: int, penalties: int, finished_at: datetime
+    ) -> int:
+        """Store one finished matching game (`elapsed_ms` including penalty time); returns its id."""
+        if elapsed_ms < 0 or penalties < 0:
+            raise ValueError("elapsed_ms and penalties must not be negative")
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                "INSERT INTO study_matches (user_id, guild_id, elapsed_ms, penalties, finished_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (user_id, guild_id, elapsed_ms, penalties, _ms(finished_at)),
+            ) as cur:
+                return cur.lastrowid
+
+    async def personal_best_match(self, user_id: int) -> MatchTime | None:
+        """The member's fastest game anywhere (earliest wins a tie), or None."""
+        row = await self.db.fetchone(
+            "SELECT user_id, guild_id, elapsed_ms, penalties, finished_at FROM study_matches"
+            " WHERE user_id = ? ORDER BY elapsed_ms, finished_at LIMIT 1",
+            (user_id,),
+        )
+        return None if row is None else MatchTime(*row[:4], _from_ms(row[4]))
+
+    async def fastest_matches(self, guild_id: int, limit: int = 10) -> list[MatchTime]:
+        """The server's leaderboard: each member's best game there, fastest first (ties: earliest)."""
+        rows = await self.db.fetchall(
+            "SELECT user_id, guild_id, elapsed_ms, penalties, finished_at FROM ("
+            "  SELECT *, ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY elapsed_ms, finished_at, id) AS n"
+            "  FROM study_matches WHERE guild_id = ?"
+            ") WHERE n = 1 ORDER BY elapsed_ms, finished_at LIMIT ?",
+            (guild_id, limit),
+        )
+        return [MatchTime(*row[:4], _from_ms(row[4])) for row in rows]
+
+    # -- progress ------------------------------------------------------------------------
+
+    async def progress(
+        self, user_id: int, now: datetime, *, quiz_answered: int = 0, quiz_correct: int = 0
+    ) -> prog.Progress:
+        """The member's figures at `now`. Quiz answers live in the quiz tables: pass their totals in.
+
+        Mastered: stability >= 21 days. Due now: due <= now. Due in the next 24 h: now < due <= now + 24 h.
+        Reviews today and the streak count every source, by UTC day.
+        """
+        now_s = _secs(now)
+        cards = await self.db.fetchone(
+            "SELECT COUNT(*), TOTAL(stability >= ?), TOTAL(due <= ?), TOTAL(due > ? AND due <= ?)"
+            " FROM study_cards WHERE user_id = ?",
+            (srs.MASTERED_STABILITY_DAYS, now_s, now_s, now_s + 86_400, user_id),
+        )
+        today = prog.utc_day_number(now)
+        reviews_today = await self.db.fetchone(
+            "SELECT COUNT(*) FROM study_reviews WHERE user_id = ? AND reviewed_at >= ?",
+            (user_id, today * prog.DAY_MS),
+        )
+        days = await self.db.fetchall(
+            "SELECT DISTINCT reviewed_at / ? FROM study_reviews WHERE user_id = ?", (prog.DAY_MS, user_id)
+        )
+        tests = await self.db.fetchone(
+            "SELECT TOTAL(questions), TOTAL(correct) FROM study_tests WHERE user_id = ?", (user_id,)
+        )
+        return prog.Progress(
+            cards_seen=cards[0],
+            mastered=int(cards[1]),
+            due_now=int(cards[2]),
+            due_next_24h=int(cards[3]),
+            reviews_today=reviews_today[0],
+            day_streak=prog.day_streak((d for (d,) in days), today),
+            test_questions=int(tests[0]),
+            test_correct=int(tests[1]),
+            quiz_answered=quiz_answered,
+            quiz_correct=quiz_correct,
+        )
+
+    async def topic_mastery(self, user_id: int, topic_of: Mapping[str, str]) -> dict[str, prog.TopicMastery]:
+        """Mastery per topic for the member, given card id -> topic (e.g. from the deck)."""
+        return prog.topic_mastery(await self.get_cards(user_id), topic_of)
+
+    # -- privacy -------------------------------------------------------------------------
+
+    async def export_user(self, user_id: int) -> dict[str, list[dict]]:
+        """Everything stored about the member's study, table by table, as plain dicts (JSON-ready)."""
+        export: dict[str, list[dict]] = {}
+        for table in _TABLES:
+            async with self.db.conn.execute(f"SELECT * FROM {table} WHERE user_id = ?", (user_id,)) as cur:
+                names = [d[0] for d in cur.description]
+                export[table] = [dict(zip(names, row, strict=True)) for row in await cur.fetchall()]
+        return export
+
+    async def forget_user(self, user_id: int) -> dict[str, int]:
+        """Delete the member's study data in one transaction; returns rows deleted per table."""
+        counts = {}
+        async with self.db.transaction() as conn:
+            for table in _TABLES:
+                async with conn.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,)) as cur:
+                    counts[table] = cur.rowcount
+        return counts
