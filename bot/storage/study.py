@@ -22,6 +22,17 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
 _CARD_COLUMNS = "card_id, state, step, stability, difficulty, due, last_review"
 _TABLES = ("study_cards", "study_reviews", "study_tests", "study_matches")
+_UPSERT_CARD = (
+    "INSERT INTO study_cards (user_id, card_id, state, step, stability, difficulty, due, last_review,"
+    " introduced_at, introduced_via) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (user_id, card_id) DO UPDATE SET state = excluded.state, step = excluded.step,"
+    " stability = excluded.stability, difficulty = excluded.difficulty, due = excluded.due,"
+    " last_review = excluded.last_review"
+)
+_INSERT_REVIEW = (
+    "INSERT INTO study_reviews (user_id, card_id, guild_id, raw_rating, rating, source, reviewed_at,"
+    " elapsed_s, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 def _ms(at: datetime) -> int:
@@ -119,40 +130,18 @@ class StudyRepo:
         at = _from_ms(_ms(now))  # what the log keeps, so a replay sees the same time
         rng = srs.review_rng(user_id, card_id, at)
         async with self.db.transaction() as conn:
-            async with conn.execute(
+            # execute_fetchall: one trip to aiosqlite's thread per statement, and no cursor left
+            # open to block the COMMIT.
+            rows = await conn.execute_fetchall(
                 f"SELECT {_CARD_COLUMNS} FROM study_cards WHERE user_id = ? AND card_id = ?", (user_id, card_id)
-            ) as cur:
-                row = await cur.fetchone()
-            outcome = srs.apply_rating(card_id, _card(row) if row else None, mapped, at, rng)
-            new = outcome.state
-            reviewed = _secs(outcome.reviewed_at)
-            async with conn.execute(
-                "INSERT INTO study_cards (user_id, card_id, state, step, stability, difficulty, due, last_review,"
-                " introduced_at, introduced_via) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (user_id, card_id) DO UPDATE SET state = excluded.state, step = excluded.step,"
-                " stability = excluded.stability, difficulty = excluded.difficulty, due = excluded.due,"
-                " last_review = excluded.last_review",
-                (
-                    user_id,
-                    card_id,
-                    int(new.state),
-                    new.step,
-                    new.stability,
-                    new.difficulty,
-                    _secs(new.due),
-                    reviewed,
-                    reviewed,
-                    source,
-                ),
-            ):
-                pass
+            )
+            outcome = srs.apply_rating(card_id, _card(rows[0]) if rows else None, mapped, at, rng)
+            new, reviewed = outcome.state, _secs(outcome.reviewed_at)
+            card_row = (user_id, card_id, int(new.state), new.step, new.stability, new.difficulty, _secs(new.due))
+            await conn.execute_fetchall(_UPSERT_CARD, (*card_row, reviewed, reviewed, source))
             elapsed = None if outcome.elapsed is None else int(outcome.elapsed.total_seconds())
-            async with conn.execute(
-                "INSERT INTO study_reviews (user_id, card_id, guild_id, raw_rating, rating, source, reviewed_at,"
-                " elapsed_s, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (user_id, card_id, guild_id, raw_rating, int(mapped), source, _ms(at), elapsed, duration_ms),
-            ):
-                pass
+            log_row = (user_id, card_id, guild_id, raw_rating, int(mapped), source, _ms(at), elapsed, duration_ms)
+            await conn.execute_fetchall(_INSERT_REVIEW, log_row)
         return outcome
 
     async def record_answer(
@@ -194,22 +183,13 @@ class StudyRepo:
         if not 0 <= correct <= questions:
             raise ValueError("need 0 <= correct <= questions")
         async with self.db.transaction() as conn:
-            async with conn.execute(
+            row = await conn.execute_insert(
                 "INSERT INTO study_tests (user_id, guild_id, topic, mode, questions, correct, started_at,"
                 " finished_at, missed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    user_id,
-                    guild_id,
-                    topic,
-                    mode,
-                    questions,
-                    correct,
-                    _ms(started_at),
-                    _ms(finished_at),
-                    json.dumps(list(missed)),
-                ),
-            ) as cur:
-                return cur.lastrowid
+                (user_id, guild_id, topic, mode, questions, correct, _ms(started_at), _ms(finished_at),
+                 json.dumps(list(missed))),
+            )  # fmt: skip
+        return row[0]
 
     async def record_match_time(
         self, user_id: int, guild_id: int | None, elapsed_ms: int, penalties: int, finished_at: datetime
@@ -218,12 +198,12 @@ class StudyRepo:
         if elapsed_ms < 0 or penalties < 0:
             raise ValueError("elapsed_ms and penalties must not be negative")
         async with self.db.transaction() as conn:
-            async with conn.execute(
+            row = await conn.execute_insert(
                 "INSERT INTO study_matches (user_id, guild_id, elapsed_ms, penalties, finished_at)"
                 " VALUES (?, ?, ?, ?, ?)",
                 (user_id, guild_id, elapsed_ms, penalties, _ms(finished_at)),
-            ) as cur:
-                return cur.lastrowid
+            )
+        return row[0]
 
     async def personal_best_match(self, user_id: int) -> MatchTime | None:
         """The member's fastest game anywhere (earliest wins a tie), or None."""
