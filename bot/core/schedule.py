@@ -13,15 +13,25 @@ Local-time rules, the same for quizzes and the daily term:
 - A time that happens twice on a fall-back day (01:30 in New York on 2026-11-01) fires once, at
   its first occurrence (fold=0, still summer time).
 
-How the scheduler loop is meant to use this (one loop for all servers, a tick every ~30 s):
-- Quiz slot: for each due row, `decision = catch_up(row.next_run_at, now)`, then
-  `new = advance(row, now)`, then compare-and-set the stored next run from the old to `new`
-  (storage), and only if that succeeded and `decision == "run"`, start the quiz. A bot that was
-  down for hours runs at most one late quiz per schedule (if within the grace) and never a backlog.
-- Daily term: for each due server, `daily_due(now, zone, post_time, last_posted_date)`; if true,
-  pick with `next_term`, claim today's local date in storage, post, then store
-  `next_daily_run(...)`. Catch-up is "today only": a bot back the same day posts once; a bot back
-  three days later posts today's term only.
+How the scheduler loop is meant to use this with `bot.storage.schedules.ScheduleStore` (one loop
+for all servers, a tick every ~30 s; `zone`, `t` below are the row's `.zone` and time):
+- Quiz slot, for each `row` of `due_quiz_schedules(now)`: `decision = catch_up(row.next_run_at, now)`;
+  `taken = advance_quiz_schedule(row.id, row.next_run_at, advance(row, now))` (committed first);
+  start the quiz only if `taken and decision == "run"`. A bot that was down for hours runs at
+  most one late quiz per schedule (if within the grace) and never a backlog.
+- Daily term, for each `row` of `due_daily(now)`:
+  1. if not `daily_due(now, zone, t, row.last_posted_date)`: `reschedule_daily(guild,
+     next_daily_run(now, zone, t, row.last_posted_date))` and stop;
+  2. `today = local_date(now, zone)`; `old = unsent_today(guild, today)`; if `old` is a failed
+     post, resend `old.term_id` (rotation=None), else `pick = next_term(row.rotation_order,
+     row.rotation_pos, topic_term_ids, rng)`;
+  3. if not `claim_daily_post(guild, today, term, now, rotation=pick)`: someone has it (or it was
+     given up): `reschedule_daily(guild, next_daily_run(now, zone, t, today))` and stop;
+  4. send; then `mark_sent(guild, today, message_id, now, next_daily_run(now, zone, t, today))`,
+     or on error `mark_failed(guild, today, error, now, daily_retry_at(now, zone, t, attempts))`
+     with `attempts = old.attempts + 1 if old else 1` (and `pause_reason=` if the channel is gone).
+  Catch-up is "today only": a bot back the same day posts once; back three days later, it posts
+  today's term only.
 """
 
 from __future__ import annotations
