@@ -243,7 +243,9 @@ async def test_due_quiz_schedules_only_due_unpaused_in_slot_order(store):
 
 
 @pytest.mark.parametrize(
-    ("sql", "index"), [(DUE_DAILY_SQL, "daily_settings_due"), (DUE_QUIZ_SQL, "quiz_schedules_due")]
+    ("sql", "index"),
+    [(DUE_DAILY_SQL, "daily_settings_due"), (DUE_QUIZ_SQL, "quiz_schedules_due")],
+    ids=["daily", "quiz"],
 )
 async def test_due_queries_use_their_index(store, sql, index):
     for guild in range(200):
