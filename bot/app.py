@@ -19,7 +19,7 @@ from bot.ui import messages
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.cogs.define",)
+EXTENSIONS = ("bot.cogs.define", "bot.cogs.quiz")
 
 
 class StudyTree(app_commands.CommandTree):

@@ -8,34 +8,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.errors import BadInput, UnknownTopic
+from bot.cogs.common import resolve_topic, topic_choices
+from bot.core.errors import BadInput
 from bot.core.lookup import MAX_QUERY
 from bot.ui.messages import clip, user_errors
 from bot.ui.terms import ShowTermButton, did_you_mean_text, suggestions_view, term_embed
 
 log = logging.getLogger(__name__)
-
-
-def topic_choices(deck, current: str) -> list[app_commands.Choice[str]]:
-    """Topics whose name or id contains what was typed, at most 25."""
-    needle = current.strip().casefold()
-    return [
-        app_commands.Choice(name=clip(t.name, 100), value=t.id)
-        for t in deck.topics
-        if needle in t.name.casefold() or needle in t.id
-    ][:25]
-
-
-def resolve_topic(deck, value: str | None) -> str | None:
-    """A topic id from what the member picked or typed; None means every topic."""
-    if value is None or not value.strip():
-        return None
-    wanted = value.strip().casefold()
-    for topic in deck.topics:
-        if wanted in (topic.id, topic.name.casefold()):
-            return topic.id
-    names = ", ".join(t.name for t in deck.topics)
-    raise UnknownTopic(f"There is no topic called **{clip(value, 60)}**. Topics: {names}.")
 
 
 class Define(commands.Cog):

@@ -16,9 +16,12 @@ misspelling that sits between two terms ("internl customers" for External Custom
 An answer that is exactly another term's name or alias is that term, even within the same
 near-synonym group.
 
-Per call the work is a few dictionary probes, a handful of edit distances against the expected
-term's keys, and, only for answers that are not exact, one rapidfuzz scan with a small distance
-cut-off over the keys whose length is within that cut-off of the answer's.
+Per call the work is a few dictionary probes and a handful of edit distances against the expected
+term's keys. Only answers that are not exactly a name or alias also look for other terms within the
+allowed edits, and that search does not score the whole deck: every key is indexed by a few pieces
+(see `_layout`), at least one of which survives any allowed typo, so a bounded number of dictionary
+probes finds every candidate, and only those are scored. The search is exact (tests compare it with
+scoring every key), and its cost barely grows with the deck.
 """
 
 from __future__ import annotations
@@ -61,7 +64,8 @@ class Verdict:
     """The judge's decision, with a short reason fit to show the student.
 
     `matched` is the deck term the answer was recognised as: the expected term when correct,
-    another term when the answer named (or nearly named) it, otherwise None.
+    another term when the answer named it or is closer to it, otherwise None (also when a typo is
+    equally close to the expected term and another one).
     """
 
     correct: bool
@@ -147,7 +151,7 @@ class Judge:
                 owners = self._owners.setdefault(key, [])
                 if i not in owners:
                     owners.append(i)
-        # Typo neighbours are found through pieces of the keys, not by scoring every key (see _pieces_of).
+        # Typo neighbours are found through pieces of the keys, not by scoring every key (see _layout).
         self._pieces: dict[tuple[int, int, str], list[str]] = {}
         for key in self._owners:
             for k, (start, end) in enumerate(_layout(len(key))):
@@ -240,8 +244,9 @@ def _other(prefix: str, other: Term, expected: Term) -> str:
     return f"{prefix}, not the term we wanted"
 
 
-# A Deck is a slotted dataclass (no weak references), so judges are cached by id with the source
-# held alongside: while cached, the id cannot be reused by another object.
+# A Deck is a slotted dataclass (no weak references) and hashing one hashes every term, so judges are
+# cached by id with the source held alongside: while cached, the id cannot be reused by another object.
+# The few most recent decks stay alive; the bot has one or two.
 _CACHE: OrderedDict[int, tuple[object, Judge]] = OrderedDict()
 _CACHE_SIZE = 8
 

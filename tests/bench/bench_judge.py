@@ -45,9 +45,14 @@ def _measure(label: str, deck: Deck, count: int) -> list[Row]:
     pairs = answer_mix(deck.terms, count)
     p50, p99 = percentiles(time_each(lambda pair: judge(pair[0], pair[1], deck), pairs))
     accepted = sum(judge(a, t, deck).correct for a, t in pairs) / len(pairs)
+    by_kind = []
+    for k, kind in enumerate(KINDS):
+        _p50, kind_p99 = percentiles(time_each(lambda pair: judge(pair[0], pair[1], deck), pairs[k :: len(KINDS)]))
+        by_kind.append(f"{kind} {kind_p99:.3f}")
     ok = p99 <= 0.5
     return [
         Row(f"judge answer, {label}: p50 / p99", f"{p50:.3f} / {p99:.3f} ms", "p99 <= 0.5 ms", ok),
+        Row(f"judge p99 by answer kind, {label}", ", ".join(by_kind) + " ms"),
         Row(f"judge set-up (once per deck), {label}", f"{build_ms:.0f} ms"),
         Row(f"answers accepted in the mix, {label}", f"{accepted:.0%}"),
     ]

@@ -1,0 +1,30 @@
+"""Option helpers shared by the cogs (topic autocomplete and resolution)."""
+
+from __future__ import annotations
+
+from discord import app_commands
+
+from bot.core.errors import UnknownTopic
+from bot.ui.messages import clip
+
+
+def topic_choices(deck, current: str) -> list[app_commands.Choice[str]]:
+    """Topics whose name or id contains what was typed, at most 25."""
+    needle = current.strip().casefold()
+    return [
+        app_commands.Choice(name=clip(t.name, 100), value=t.id)
+        for t in deck.topics
+        if needle in t.name.casefold() or needle in t.id
+    ][:25]
+
+
+def resolve_topic(deck, value: str | None) -> str | None:
+    """A topic id from what the member picked or typed; None means every topic."""
+    if value is None or not value.strip():
+        return None
+    wanted = value.strip().casefold()
+    for topic in deck.topics:
+        if wanted in (topic.id, topic.name.casefold()):
+            return topic.id
+    names = ", ".join(t.name for t in deck.topics)
+    raise UnknownTopic(f"There is no topic called **{clip(value, 60)}**. Topics: {names}.")

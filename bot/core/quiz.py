@@ -1,0 +1,234 @@
+"""A channel quiz round as a pure state machine: questions, answers, speed scoring, reveals.
+
+The cog drives it (post, wait, close) and persists what it returns; nothing here knows about
+Discord or the database. Times are aware UTC datetimes passed in by the caller.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.core.errors import StudyBotError
+from bot.core.questions import Question
+
+MAX_POINTS = 1000
+MIN_POINTS = 500  # a right answer on the last instant still earns this
+STREAK_STEP = 100
+STREAK_CAP = 500
+SILENT_QUESTIONS_TO_END = 2
+
+
+class QuizError(StudyBotError):
+    pass
+
+
+class QuestionClosed(QuizError):
+    def __init__(self) -> None:
+        super().__init__("This question has closed. Get ready for the next one!")
+
+
+class AlreadyAnswered(QuizError):
+    def __init__(self, label: str) -> None:
+        super().__init__(f"You already answered this question ({label}). One answer per question!")
+
+
+def speed_points(elapsed: float, limit: float) -> int:
+    """Points for a right answer: 1,000 when instant, falling linearly to 500 at the deadline."""
+    fraction = min(max(elapsed / limit, 0.0), 1.0) if limit > 0 else 1.0
+    return round(MAX_POINTS - (MAX_POINTS - MIN_POINTS) * fraction)
+
+
+def streak_bonus(streak: int) -> int:
+    """Bonus for the n-th right answer in a row: +100 from the second, capped at +500."""
+    return min(STREAK_STEP * max(streak - 1, 0), STREAK_CAP)
+
+
+def period_keys(when: datetime, zone: ZoneInfo) -> tuple[str, str, str]:
+    """Leaderboard buckets of an instant: all time, its week (from Monday, local) and its month."""
+    local = when.astimezone(zone).date()
+    monday = local - timedelta(days=local.weekday())
+    return ("all", f"w{monday.isoformat()}", f"m{local:%Y-%m}")
+
+
+def period_key(period: str, now: datetime, zone: ZoneInfo) -> str:
+    """The bucket for /leaderboard's period option ('week', 'month', 'all') at `now`."""
+    keys = dict(zip(("all", "week", "month"), period_keys(now, zone), strict=True))
+    return keys[period]
+
+
+def week_start(key: str) -> date:
+    return date.fromisoformat(key[1:])
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    user_id: int
+    question_no: int
+    choice: str
+    label: str  # what the member chose or typed, for the ephemeral "Locked in"
+    correct: bool
+    points: int
+    elapsed_ms: int
+    answered_at: datetime
+    verdict: str = ""
+
+
+@dataclass(slots=True)
+class Player:
+    user_id: int
+    name: str
+    points: int = 0
+    correct: int = 0
+    answered: int = 0
+    streak: int = 0
+    best_streak: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Reveal:
+    question: Question
+    question_no: int
+    answers: tuple[Answer, ...]
+    split: dict[str, int]  # choice key -> count (typed: "right"/"wrong")
+    right: tuple[int, ...]  # user ids, fastest first
+    fastest: Answer | None
+
+
+@dataclass
+class QuizRound:
+    """One round in one channel. Call open_question, answer (many), close_question, repeat."""
+
+    questions: list[Question]
+    seconds: int
+    started_by: int
+    round_id: int = 0
+    index: int = -1
+    opened_at: datetime | None = None
+    deadline: datetime | None = None
+    closed: bool = True
+    answers: dict[int, Answer] = field(default_factory=dict)
+    players: dict[int, Player] = field(default_factory=dict)
+    silent_questions: int = 0
+
+    @property
+    def question(self) -> Question:
+        return self.questions[self.index]
+
+    @property
+    def number(self) -> int:
+        """1-based number of the current question."""
+        return self.index + 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.index + 1 < len(self.questions)
+
+    def open_question(self, now: datetime) -> Question:
+        """Move to the next question and start its clock."""
+        if not self.has_next:
+            raise QuizError("There are no more questions in this round.")
+        self.index += 1
+        self.answers = {}
+        self.opened_at = now
+        self.deadline = now + timedelta(seconds=self.seconds)
+        self.closed = False
+        return self.question
+
+    def answer(
+        self,
+        user_id: int,
+        name: str,
+        choice: str,
+        correct: bool,
+        now: datetime,
+        *,
+        label: str = "",
+        verdict: str = "",
+    ) -> Answer:
+        """Lock in a member's answer (already judged by the caller) and score it.
+
+        Raises QuestionClosed after the deadline and AlreadyAnswered on a second answer.
+        """
+        if self.closed or self.deadline is None or now >= self.deadline:
+            raise QuestionClosed()
+        if (previous := self.answers.get(user_id)) is not None:
+            raise AlreadyAnswered(previous.label or previous.choice)
+        player = self.players.setdefault(user_id, Player(user_id, name))
+        elapsed = (now - self.opened_at).total_seconds()
+        points = 0
+        if correct:
+            points = speed_points(elapsed, self.seconds) + streak_bonus(player.streak + 1)
+        answer = Answer(
+            user_id, self.number, choice, label or choice, correct, points, int(elapsed * 1000), now, verdict
+        )
+        self.answers[user_id] = answer
+        player.answered += 1
+        player.points += points
+        if correct:
+            player.correct += 1
+            player.streak += 1
+            player.best_streak = max(player.best_streak, player.streak)
+        else:
+            player.streak = 0
+        return answer
+
+    def withdraw(self, user_id: int) -> None:
+        """Undo an answer that could not be saved, so the member can try again."""
+        answer = self.answers.pop(user_id, None)
+        if answer is None:
+            return
+        player = self.players[user_id]
+        player.answered -= 1
+        player.points -= answer.points
+        if answer.correct:
+            player.correct -= 1
+            player.streak -= 1
+
+    @property
+    def joined(self) -> set[int]:
+        """Members who answered any question of this round so far."""
+        return set(self.players)
+
+    def everyone_answered(self) -> bool:
+        """True when every member who played an earlier question has answered this one.
+
+        Never true on the first question: nobody has joined yet, and the class needs the time.
+        """
+        earlier = {uid for uid, p in self.players.items() if p.answered - (uid in self.answers) > 0}
+        return self.index > 0 and bool(earlier) and earlier <= set(self.answers)
+
+    def close_question(self) -> Reveal:
+        """Close the current question: streaks of members who skipped it end, and the reveal is built."""
+        self.closed = True
+        for uid, player in self.players.items():
+            if uid not in self.answers:
+                player.streak = 0
+        self.silent_questions = 0 if self.answers else self.silent_questions + 1
+        ordered = sorted(self.answers.values(), key=lambda a: a.elapsed_ms)
+        q = self.question
+        if q.options:
+            split = {key: 0 for key in q.choice_keys} | Counter(a.choice for a in ordered)
+        else:
+            split = {"right": sum(a.correct for a in ordered), "wrong": sum(not a.correct for a in ordered)}
+        right = tuple(a.user_id for a in ordered if a.correct)
+        fastest = next((a for a in ordered if a.correct), None)
+        return Reveal(q, self.number, tuple(ordered), split, right, fastest)
+
+    @property
+    def abandoned(self) -> bool:
+        """Two questions in a row with no answer at all: nobody is playing."""
+        return self.silent_questions >= SILENT_QUESTIONS_TO_END
+
+    def standings(self) -> list[Player]:
+        """Players by points, then correct answers, then who reached them first (lower id on ties)."""
+        return sorted(self.players.values(), key=lambda p: (-p.points, -p.correct, p.user_id))
+
+    def winners(self) -> set[int]:
+        """The round's winner(s): the top score, if anyone scored."""
+        table = self.standings()
+        if not table or table[0].points <= 0:
+            return set()
+        return {p.user_id for p in table if p.points == table[0].points}

@@ -1,0 +1,288 @@
+"""Quiz rounds, answers and leaderboard totals.
+
+Answers go through AnswerWriter: every answer waits for the commit that contains it before the
+member is told "Locked in", and answers arriving together share one transaction (group commit),
+so a class of hundreds clicking at once costs a few commits, not hundreds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.storage.database import Database
+
+log = logging.getLogger(__name__)
+
+SORTS = {
+    "points": "points DESC, correct DESC, user_id",
+    "accuracy": "CAST(correct AS REAL) / MAX(answered, 1) DESC, answered DESC, user_id",
+    "rounds_won": "rounds_won DESC, points DESC, user_id",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRow:
+    round_id: int
+    question_no: int
+    user_id: int
+    guild_id: int
+    card_id: str
+    choice: str
+    correct: bool
+    points: int
+    elapsed_ms: int
+    answered_at_ms: int
+    periods: tuple[str, ...]  # leaderboard buckets this answer counts in
+
+
+@dataclass(frozen=True, slots=True)
+class TotalsRow:
+    user_id: int
+    points: int
+    correct: int
+    answered: int
+    rounds_played: int
+    rounds_won: int
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.answered if self.answered else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveRound:
+    id: int
+    guild_id: int
+    channel_id: int
+    message_id: int | None
+
+
+_INSERT_ANSWER = (
+    "INSERT INTO quiz_answers (round_id, question_no, user_id, guild_id, card_id, choice, correct, points,"
+    " elapsed_ms, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_ADD_TOTALS = (
+    "INSERT INTO quiz_totals (guild_id, period, user_id, points, correct, answered) VALUES (?, ?, ?, ?, ?, 1)"
+    " ON CONFLICT (guild_id, period, user_id) DO UPDATE SET points = points + excluded.points,"
+    " correct = correct + excluded.correct, answered = answered + 1"
+)
+
+
+async def write_answers(db: Database, rows: list[AnswerRow]) -> None:
+    """Store answers and add them to the running totals, all in one transaction."""
+    async with db.transaction() as conn:
+        await conn.executemany(
+            _INSERT_ANSWER,
+            [
+                (
+                    r.round_id,
+                    r.question_no,
+                    r.user_id,
+                    r.guild_id,
+                    r.card_id,
+                    r.choice,
+                    int(r.correct),
+                    r.points,
+                    r.elapsed_ms,
+                    r.answered_at_ms,
+                )
+                for r in rows
+            ],
+        )
+        await conn.executemany(
+            _ADD_TOTALS,
+            [(r.guild_id, p, r.user_id, r.points, int(r.correct)) for r in rows for p in r.periods],
+        )
+
+
+class AnswerWriter:
+    """Group commit for quiz answers. `await record(row)` returns once the row is committed.
+
+    The first answer starts a flush task; answers that arrive while it commits wait for the next
+    transaction of the same task, which ends when the queue is empty (no idle task is left behind).
+    """
+
+    def __init__(self, db: Database, *, max_batch: int = 2000) -> None:
+        self.db = db
+        self.max_batch = max_batch
+        self._pending: list[tuple[AnswerRow, asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def record(self, row: AnswerRow) -> None:
+        """Durably store one answer (raises if the write failed; nothing of it was stored then)."""
+        future = asyncio.get_running_loop().create_future()
+        self._pending.append((row, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush(), name="quiz-answer-writer")
+        await future
+
+    async def _flush(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch :]
+            try:
+                await write_answers(self.db, [row for row, _ in batch])
+            except Exception as exc:
+                log.exception("could not store %d quiz answers", len(batch))
+                for _row, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+            else:
+                for _row, future in batch:
+                    if not future.done():
+                        future.set_result(None)
+
+    async def close(self) -> None:
+        """Let the last batch finish (nothing acknowledged may be lost)."""
+        if self._flusher is not None:
+            await asyncio.gather(self._flusher, return_exceptions=True)
+
+
+class QuizRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def guild_timezone(self, guild_id: int) -> str:
+        row = await self.db.fetchone("SELECT timezone FROM guild_settings WHERE guild_id = ?", (guild_id,))
+        return row[0] if row else "UTC"
+
+    async def create_round(
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        started_by: int,
+        topic: str | None,
+        mode: str,
+        question_count: int,
+        seconds: int,
+        started_at_ms: int,
+        schedule_id: int | None = None,
+    ) -> int | None:
+        """Insert an active round; None when the channel already has one (the unique index says so)."""
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                "INSERT INTO quiz_rounds (guild_id, channel_id, started_by, topic, mode, question_count, seconds,"
+                " started_at, schedule_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING RETURNING id",
+                (
+                    guild_id,
+                    channel_id,
+                    started_by,
+                    topic,
+                    mode,
+                    question_count,
+                    seconds,
+                    started_at_ms,
+                    schedule_id,
+                ),
+            ) as cur:
+                row = await cur.fetchone()
+        return row[0] if row else None
+
+    async def set_message(self, round_id: int, message_id: int) -> None:
+        await self.db.execute("UPDATE quiz_rounds SET message_id = ? WHERE id = ?", (message_id, round_id))
+
+    async def active_round_in(self, channel_id: int) -> ActiveRound | None:
+        row = await self.db.fetchone(
+            "SELECT id, guild_id, channel_id, message_id FROM quiz_rounds WHERE channel_id = ? AND status = 'active'",
+            (channel_id,),
+        )
+        return ActiveRound(*row) if row else None
+
+    async def finish_round(
+        self,
+        round_id: int,
+        status: str,
+        ended_at_ms: int,
+        guild_id: int,
+        players: Iterable[tuple[int, bool]],
+        periods: tuple[str, ...],
+    ) -> None:
+        """Close the round and count it as played (and won) for each player, in one transaction."""
+        players = list(players)
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                "UPDATE quiz_rounds SET status = ?, ended_at = ? WHERE id = ?", (status, ended_at_ms, round_id)
+            ):
+                pass
+            await conn.executemany(
+                "INSERT INTO quiz_totals (guild_id, period, user_id, rounds_played, rounds_won) VALUES (?, ?, ?, 1, ?)"
+                " ON CONFLICT (guild_id, period, user_id) DO UPDATE SET rounds_played = rounds_played + 1,"
+                " rounds_won = rounds_won + excluded.rounds_won",
+                [(guild_id, p, uid, int(won)) for uid, won in players for p in periods],
+            )
+
+    async def interrupt_active_rounds(self, ended_at_ms: int) -> list[ActiveRound]:
+        """Close rounds left active by a crash or restart; their points stay on the leaderboard."""
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                "UPDATE quiz_rounds SET status = 'interrupted', ended_at = ? WHERE status = 'active'"
+                " RETURNING id, guild_id, channel_id, message_id",
+                (ended_at_ms,),
+            ) as cur:
+                rows = await cur.fetchall()
+        return [ActiveRound(*r) for r in rows]
+
+    async def leaderboard(
+        self, guild_id: int, period: str, sort: str, *, offset: int = 0, limit: int = 10
+    ) -> list[TotalsRow]:
+        """One page of a server's leaderboard for a period bucket; members with no answers are left out."""
+        order = SORTS[sort]
+        rows = await self.db.fetchall(
+            "SELECT user_id, points, correct, answered, rounds_played, rounds_won FROM quiz_totals"
+            f" WHERE guild_id = ? AND period = ? AND answered > 0 ORDER BY {order} LIMIT ? OFFSET ?",
+            (guild_id, period, limit, offset),
+        )
+        return [TotalsRow(*r) for r in rows]
+
+    async def standing_of(
+        self, guild_id: int, period: str, sort: str, user_id: int
+    ) -> tuple[int, TotalsRow] | None:
+        """(rank, totals) of one member in a period, or None when they have not played in it."""
+        row = await self.db.fetchone(
+            "SELECT user_id, points, correct, answered, rounds_played, rounds_won FROM quiz_totals"
+            " WHERE guild_id = ? AND period = ? AND user_id = ? AND answered > 0",
+            (guild_id, period, user_id),
+        )
+        if row is None:
+            return None
+        mine = TotalsRow(*row)
+        better = {
+            "points": (
+                "points > ? OR (points = ? AND (correct > ? OR (correct = ? AND user_id < ?)))",
+                (mine.points, mine.points, mine.correct, mine.correct, user_id),
+            ),
+            "accuracy": (
+                "CAST(correct AS REAL) / MAX(answered, 1) > ? OR (CAST(correct AS REAL) / MAX(answered, 1) = ?"
+                " AND (answered > ? OR (answered = ? AND user_id < ?)))",
+                (mine.accuracy, mine.accuracy, mine.answered, mine.answered, user_id),
+            ),
+            "rounds_won": (
+                "rounds_won > ? OR (rounds_won = ? AND (points > ? OR (points = ? AND user_id < ?)))",
+                (mine.rounds_won, mine.rounds_won, mine.points, mine.points, user_id),
+            ),
+        }[sort]
+        count = await self.db.fetchone(
+            f"SELECT COUNT(*) FROM quiz_totals WHERE guild_id = ? AND period = ? AND answered > 0 AND ({better[0]})",
+            (guild_id, period, *better[1]),
+        )
+        return count[0] + 1, mine
+
+    async def count_players(self, guild_id: int, period: str) -> int:
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) FROM quiz_totals WHERE guild_id = ? AND period = ? AND answered > 0",
+            (guild_id, period),
+        )
+        return row[0]
+
+    async def member_totals(self, user_id: int) -> tuple[int, int]:
+        """(answered, correct) of one member's quiz answers across every server."""
+        row = await self.db.fetchone(
+            "SELECT COALESCE(SUM(answered), 0), COALESCE(SUM(correct), 0) FROM quiz_totals"
+            " WHERE user_id = ? AND period = 'all'",
+            (user_id,),
+        )
+        return row[0], row[1]
