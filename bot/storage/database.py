@@ -87,9 +87,8 @@ def _check_path(path: Path) -> None:
 
 
 async def _run(conn: aiosqlite.Connection, sql: str, params: tuple = ()) -> None:
-    """Execute and close the cursor at once (an open cursor would block COMMIT)."""
-    async with conn.execute(sql, params):
-        pass
+    """Execute in one trip to aiosqlite's thread, leaving no open cursor (one would block COMMIT)."""
+    await conn.execute_fetchall(sql, params)
 
 
 class Database:
@@ -129,12 +128,11 @@ class Database:
         await _run(self.conn, sql, params)
 
     async def fetchone(self, sql: str, params: tuple = ()):
-        async with self.conn.execute(sql, params) as cur:
-            return await cur.fetchone()
+        rows = await self.conn.execute_fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: tuple = ()) -> list:
-        async with self.conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        return list(await self.conn.execute_fetchall(sql, params))
 
     async def close(self) -> None:
         await self.conn.close()
