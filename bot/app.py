@@ -19,7 +19,17 @@ from bot.ui import messages
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.cogs.define", "bot.cogs.quiz")
+EXTENSIONS = (
+    "bot.cogs.define",
+    "bot.cogs.quiz",
+    "bot.cogs.settings",
+    "bot.cogs.daily",
+    "bot.cogs.schedule",
+    "bot.cogs.scheduler",
+    "bot.cogs.review",
+    "bot.cogs.match",
+    "bot.cogs.progress",
+)
 
 
 class StudyTree(app_commands.CommandTree):

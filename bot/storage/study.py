@@ -164,6 +164,37 @@ class StudyRepo:
         """The card's state rebuilt from its review log alone (None if never reviewed)."""
         return srs.replay(user_id, card_id, await self.card_history(user_id, card_id))
 
+    # -- review sessions: what changed since a card was shown -----------------------------
+
+    async def review_head(self, user_id: int) -> int:
+        """The id of the member's latest review-log row (any source), 0 before their first review.
+
+        Log ids only grow, so a button made when the head was `h` can later ask whether a card
+        was reviewed since (`reviewed_since`) without comparing clock times.
+        """
+        row = await self.db.fetchone(
+            "SELECT COALESCE(MAX(id), 0) FROM study_reviews WHERE user_id = ?", (user_id,)
+        )
+        return row[0]
+
+    async def reviewed_since(self, user_id: int, card_id: str, after_id: int) -> bool:
+        """True when the member's log has a review of `card_id` newer than row `after_id` (any source)."""
+        row = await self.db.fetchone(
+            "SELECT EXISTS (SELECT 1 FROM study_reviews WHERE user_id = ? AND card_id = ? AND id > ?)",
+            (user_id, card_id, after_id),
+        )
+        return bool(row[0])
+
+    async def test_missed(self, user_id: int, test_id: int) -> list[str] | None:
+        """The card ids the member missed in one of their practice tests, in test order.
+
+        None when there is no such test, or it belongs to someone else.
+        """
+        row = await self.db.fetchone(
+            "SELECT missed FROM study_tests WHERE id = ? AND user_id = ?", (test_id, user_id)
+        )
+        return None if row is None else list(json.loads(row[0]))
+
     # -- practice tests and matching games -----------------------------------------------
 
     async def record_test_result(
@@ -288,3 +319,23 @@ class StudyRepo:
                 async with conn.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,)) as cur:
                     counts[table] = cur.rowcount
         return counts
+
+    # -- cards added by hand -------------------------------------------------------------
+
+    async def add_card(self, user_id: int, card_id: str, now: datetime, *, via: str = "daily") -> bool:
+        """Put a card into the member's reviews as a new card due at `now` ("Add to my review").
+
+        The card starts as fsrs would start it (Learning, step 0, no stability or review yet), so
+        its first rating schedules it like any new card. Nothing is logged: no review happened.
+        Returns False, changing nothing, if the member already has the card. Cards added this way
+        do not use up the daily new-card allowance (`count_new_today` counts 'review' only).
+        """
+        at = _secs(now)
+        async with self.db.transaction() as conn:
+            rows = await conn.execute_fetchall(
+                "INSERT INTO study_cards (user_id, card_id, state, step, stability, difficulty, due, last_review,"
+                " introduced_at, introduced_via) VALUES (?, ?, ?, 0, NULL, NULL, ?, NULL, ?, ?)"
+                " ON CONFLICT (user_id, card_id) DO NOTHING RETURNING card_id",
+                (user_id, card_id, int(State.Learning), at, at, via),
+            )
+        return bool(rows)

@@ -1,0 +1,50 @@
+"""/progress: a member's study figures and a chart of mastery per topic (ephemeral)."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.storage.quiz import QuizRepo
+from bot.storage.study import StudyRepo
+from bot.ui import progress as ui
+from bot.ui.chart import Bar, mastery_chart
+
+log = logging.getLogger(__name__)
+
+
+class Progress(commands.Cog):
+    def __init__(self, bot) -> None:
+        self.bot = bot
+        self.repo = StudyRepo(bot.db)
+        self.quiz = QuizRepo(bot.db)
+        deck = bot.deck
+        # Card id -> topic, grouped in the deck's topic order (that is the chart's order).
+        self.topic_of: dict[str, str] = {}
+        for topic in deck.topics:
+            for card in (*deck.terms_in(topic.id), *(q for q in deck.questions if q.topic == topic.id)):
+                self.topic_of[card.id] = topic.id
+
+    @app_commands.command(name="progress", description="Your study progress: cards, mastery, streak, accuracy.")
+    async def progress(self, interaction: discord.Interaction) -> None:
+        # Figures plus a chart: acknowledge first, so Discord's 3-second limit never bites.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        user_id, now = interaction.user.id, discord.utils.utcnow()
+        answered, correct = await self.quiz.member_totals(user_id)
+        figures = await self.repo.progress(user_id, now, quiz_answered=answered, quiz_correct=correct)
+        mastery = await self.repo.topic_mastery(user_id, self.topic_of)
+        deck = self.bot.deck
+        rows = [(deck.topic_name(topic_id), m) for topic_id, m in mastery.items()]
+        png = mastery_chart([Bar(name, m.total, m.seen, m.mastered) for name, m in rows])
+        embed = ui.progress_embed(figures, rows, len(self.topic_of), interaction.user.display_name)
+        await interaction.followup.send(
+            embed=embed, file=discord.File(io.BytesIO(png), filename=ui.CHART_NAME), ephemeral=True
+        )
+
+
+async def setup(bot) -> None:
+    await bot.add_cog(Progress(bot))

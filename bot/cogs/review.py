@@ -1,0 +1,278 @@
+"""/review: private flashcards rated 1-5, scheduled with FSRS.
+
+Sessions live in the buttons, not in memory, so they survive a restart. Which clicks count:
+
+* Only the owner's (the owner's id is in every custom_id).
+* Only on a card nobody has reviewed since it was shown: each card's buttons carry the member's
+  review-log head at the time it was shown (`ReviewToken.head`); a click is refused when the log
+  has a newer review of that card (`StudyRepo.reviewed_since`). Log ids only grow, so this is
+  exact even when clicks land in the same millisecond, and it is checked and written under a
+  per-member lock, so a double click rates a card once. It holds across restarts: it is all in
+  the database.
+* Only in the member's newest session: session ids are start times in ms, made strictly
+  increasing per member. The newest id seen is kept in memory; a click from an older session
+  ends that session politely. Starting a session also edits the previous session's message to
+  say it ended (when its interaction token is still valid). After a restart the memory is empty:
+  the first session clicked becomes current until a newer one is clicked, and the card check
+  above still stops any card from being rated twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cogs.common import resolve_topic, topic_choices
+from bot.core import srs
+from bot.core.errors import BadInput
+from bot.storage.study import StudyRepo
+from bot.ui import review as ui
+from bot.ui.messages import reply_error, user_errors
+
+log = logging.getLogger(__name__)
+
+# Learning cards due within this window are shown when nothing else is left (as Anki does).
+LEARN_AHEAD = timedelta(minutes=20)
+
+
+def _ms(at: datetime) -> int:
+    return int(at.timestamp() * 1000)
+
+
+class Review(commands.Cog):
+    def __init__(self, bot) -> None:
+        self.bot = bot
+        self.repo = StudyRepo(bot.db)
+        self.newest: dict[int, int] = {}  # member -> newest session id seen
+        self.live: dict[int, tuple[int, discord.Interaction]] = {}  # member -> (sid, last interaction drawing it)
+        self.locks: dict[int, asyncio.Lock] = {}
+        deck = bot.deck
+        # Deck order grouped by topic: a topic's terms, then its indicator and list questions.
+        self.cards: dict[str, ui.Card] = {}
+        for topic in deck.topics:
+            for card in (*deck.terms_in(topic.id), *(q for q in deck.questions if q.topic == topic.id)):
+                self.cards[card.id] = card
+        for card in (*deck.terms, *deck.questions):  # anything whose topic is not listed
+            self.cards.setdefault(card.id, card)
+        self.keys = {ui.card_key(card_id): card_id for card_id in self.cards}
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(ui.ReviewButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(ui.ReviewButton)
+
+    # ----------------------------------------------------------------- commands
+
+    @app_commands.command(name="review", description="Study your flashcards: due cards first, then new ones.")
+    @app_commands.describe(topic="Only cards from this topic", new="Include new cards (default: yes)")
+    async def review(self, interaction: discord.Interaction, topic: str | None = None, new: bool = True) -> None:
+        async with user_errors(interaction):
+            topic_id = resolve_topic(self.bot.deck, topic)
+            await self.start(interaction, ui.Scope(include_new=new, topic=topic_id))
+
+    @review.autocomplete("topic")
+    async def topic_autocomplete(self, interaction: discord.Interaction, current: str):
+        return topic_choices(self.bot.deck, current)
+
+    async def start_missed(self, interaction: discord.Interaction, test_id: int) -> None:
+        """ "Review the missed ones now" under a /test result: a session over that test's misses."""
+        async with user_errors(interaction):
+            await self.start(interaction, ui.Scope(include_new=False, test_id=test_id))
+
+    async def start(self, interaction: discord.Interaction, scope: ui.Scope) -> None:
+        """Start a session in a new ephemeral message (from /review or "Review the missed ones now")."""
+        owner, now = interaction.user.id, discord.utils.utcnow()
+        if scope.test_id is not None and await self.repo.test_missed(owner, scope.test_id) is None:
+            raise BadInput("I can't find that practice test. Take a new one with /test.")
+        sid = max(_ms(now), self.newest.get(owner, 0) + 1)
+        token = ui.ReviewToken(owner, sid, 0, 0, 0, scope.code(self.bot.deck), "", "s")
+        # The head is read before the card is chosen: anything logged later makes the card stale.
+        head = await self.repo.review_head(owner)
+        card_id, state = await self.next_card(owner, scope, 0, now)
+        if card_id is None:
+            topic = self.bot.deck.topic_name(scope.topic) if scope.topic else None
+            text = ui.nothing_due_text(await self.what_next(owner, scope, now), topic)
+            await interaction.response.send_message(text, ephemeral=True)
+            return
+        embed, view = self.front(replace(token, head=head), card_id, state)
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+        await self.take_over(owner, sid, interaction)
+
+    async def take_over(self, owner: int, sid: int, interaction: discord.Interaction) -> None:
+        """Make `sid` the member's session, telling the previous session's message that it ended."""
+        self.newest[owner] = max(sid, self.newest.get(owner, 0))
+        previous = self.live.get(owner)
+        self.live[owner] = (sid, interaction)
+        if previous is not None and previous[0] != sid:
+            try:
+                await previous[1].edit_original_response(content=ui.ENDED_BY_NEWER, embed=None, view=None)
+            except discord.HTTPException:  # token expired (15 min) or message gone: its buttons still refuse
+                log.debug("could not mark review session %s of %s as ended", previous[0], owner)
+
+    # ----------------------------------------------------------------- choosing cards
+
+    def candidates(self, topic: str | None) -> list[str]:
+        return [cid for cid, card in self.cards.items() if topic is None or card.topic == topic]
+
+    async def missed_cards(self, owner: int, test_id: int) -> list[str]:
+        missed = await self.repo.test_missed(owner, test_id) or []
+        return list(dict.fromkeys(cid for cid in missed if cid in self.cards))
+
+    async def next_card(
+        self, owner: int, scope: ui.Scope, reviewed: int, now: datetime, just_rated: str | None = None
+    ) -> tuple[str | None, srs.CardState | None]:
+        """The card to show next and its state (None for a new card); (None, None) when done.
+
+        Learning cards due within `LEARN_AHEAD` fill in when nothing is due, except the card just
+        rated: seeing it again at once would only test short-term memory.
+        """
+        if scope.test_id is not None:
+            # The misses of a test, once each, in test order: the session's counter is the position.
+            missed = await self.missed_cards(owner, scope.test_id)
+            if reviewed >= len(missed):
+                return None, None
+            card_id = missed[reviewed]
+            return card_id, (await self.repo.get_cards(owner, [card_id])).get(card_id)
+        candidates = self.candidates(scope.topic)
+        states = await self.repo.get_cards(owner, candidates)
+        new_today = await self.repo.count_new_today(owner, now) if scope.include_new else 0
+        options = dict(
+            now=now,
+            new_today=new_today,
+            new_per_day=self.bot.settings.new_cards_per_day,
+            include_new=scope.include_new,
+            limit=1,
+        )
+        queue = srs.select_queue(states, candidates, **options)
+        if not queue:
+            ahead = [cid for cid in candidates if cid != just_rated]
+            queue = srs.select_queue(states, ahead, **{**options, "include_new": False}, learn_ahead=LEARN_AHEAD)
+        if not queue:
+            return None, None
+        card_id = queue.cards[0]
+        return card_id, states.get(card_id)
+
+    async def what_next(self, owner: int, scope: ui.Scope, now: datetime) -> ui.WhatNext:
+        if scope.test_id is not None:
+            missed = await self.missed_cards(owner, scope.test_id)
+            states = await self.repo.get_cards(owner, missed)
+            return ui.WhatNext(next_due=srs.next_due(states, missed, now), missed_scope=True)
+        candidates = self.candidates(scope.topic)
+        states = await self.repo.get_cards(owner, candidates)
+        waiting = sum(1 for cid in candidates if cid not in states)
+        per_day = self.bot.settings.new_cards_per_day
+        unlock = None
+        if scope.include_new and waiting and per_day:
+            if not srs.new_allowance(await self.repo.count_new_today(owner, now), per_day):
+                unlock = srs.next_new_cards_at(now)
+        return ui.WhatNext(
+            next_due=srs.next_due(states, candidates, now),
+            new_waiting=waiting,
+            new_unlock=unlock,
+            new_included=scope.include_new,
+        )
+
+    # ----------------------------------------------------------------- drawing
+
+    def _scope_note(self, scope: ui.Scope) -> str:
+        if scope.test_id is not None:
+            return " · cards you missed in your test"
+        return f" · {self.bot.deck.topic_name(scope.topic)}" if scope.topic else ""
+
+    def front(self, token: ui.ReviewToken, card_id: str, state: srs.CardState | None):
+        token = replace(token, card=ui.card_key(card_id))
+        scope = ui.Scope.parse(token.scope, self.bot.deck)
+        embed = ui.front_embed(
+            self.cards[card_id],
+            self.bot.deck,
+            number=token.reviewed + 1,
+            is_new=state is None,
+            due=state.due if state else None,
+            scope_note=self._scope_note(scope),
+        )
+        return embed, ui.front_view(token)
+
+    async def show_next(
+        self,
+        interaction: discord.Interaction,
+        token: ui.ReviewToken,
+        note: str | None,
+        just_rated: str | None = None,
+    ) -> None:
+        """Edit the session's message to its next card, or to the summary when nothing is left."""
+        now = discord.utils.utcnow()
+        scope = ui.Scope.parse(token.scope, self.bot.deck)
+        head = await self.repo.review_head(token.owner)
+        card_id, state = await self.next_card(token.owner, scope, token.reviewed, now, just_rated)
+        if card_id is None:
+            await self.finish(interaction, token, stopped=False, note=note)
+            return
+        embed, view = self.front(replace(token, head=head), card_id, state)
+        await interaction.response.edit_message(content=note, embed=embed, view=view)
+
+    async def finish(self, interaction, token: ui.ReviewToken, *, stopped: bool, note: str | None = None) -> None:
+        scope = ui.Scope.parse(token.scope, self.bot.deck)
+        nxt = await self.what_next(token.owner, scope, discord.utils.utcnow())
+        embed = ui.summary_embed(token, nxt, stopped=stopped)
+        await interaction.response.edit_message(content=note, embed=embed, view=None)
+        if self.live.get(token.owner, (None,))[0] == token.sid:
+            del self.live[token.owner]
+
+    # ----------------------------------------------------------------- clicks
+
+    async def on_button(self, interaction: discord.Interaction, token: ui.ReviewToken) -> None:
+        owner = token.owner
+        if interaction.user.id != owner:
+            await reply_error(interaction, ui.NOT_YOURS)
+            return
+        if token.sid < self.newest.get(owner, 0):
+            await interaction.response.edit_message(content=ui.ENDED_BY_NEWER, embed=None, view=None)
+            return
+        if token.action == "x":
+            self.newest[owner] = token.sid
+            await self.finish(interaction, token, stopped=True)
+            return
+        card_id = self.keys.get(token.card)
+        if card_id is None:  # the deck changed since the card was shown: move on
+            self._claim(owner, token.sid, interaction)
+            await self.show_next(
+                interaction, token, "That card is no longer in the deck, so here is the next one."
+            )
+            return
+        lock = self.locks.setdefault(owner, asyncio.Lock())
+        async with lock:
+            if await self.repo.reviewed_since(owner, card_id, token.head):
+                await reply_error(interaction, ui.STALE_CARD)
+                return
+            self._claim(owner, token.sid, interaction)
+            if token.action == "s":
+                embed = ui.back_embed(
+                    self.cards[card_id],
+                    self.bot.deck,
+                    number=token.reviewed + 1,
+                    scope_note=self._scope_note(ui.Scope.parse(token.scope, self.bot.deck)),
+                )
+                await interaction.response.edit_message(content=None, embed=embed, view=ui.back_view(token))
+                return
+            rating = int(token.action)
+            outcome = await self.repo.record_review(
+                owner, card_id, rating, "review", interaction.guild_id, discord.utils.utcnow()
+            )
+        token = replace(token, reviewed=token.reviewed + 1, rating_sum=token.rating_sum + rating)
+        await self.show_next(interaction, token, ui.rated_line(rating, outcome.state.due), just_rated=card_id)
+
+    def _claim(self, owner: int, sid: int, interaction: discord.Interaction) -> None:
+        """An accepted click: its session is the member's current one, drawn by this interaction."""
+        self.newest[owner] = max(sid, self.newest.get(owner, 0))
+        self.live[owner] = (sid, interaction)
+
+
+async def setup(bot) -> None:
+    await bot.add_cog(Review(bot))

@@ -1,0 +1,136 @@
+"""The scheduler: ONE loop for all servers that posts daily terms and starts scheduled quizzes.
+
+Every `TICK_SECONDS` the loop asks storage for the rows whose `next_run_at` has come (two
+partial-index probes, so an idle tick costs the same for 10 or 10,000 servers) and hands each row
+to its feature: `QuizSchedules.run_slot` and `DailyTerm.post_today`. Those take the slot in the
+database (a compare-and-set advance, or the daily claim row) and commit BEFORE anything is sent,
+so a slot is used at most once, even across restarts. Each row runs inside its own try/except:
+one broken server is logged and never stops the loop or the other servers.
+
+Ticks are aligned to whole half-minutes of UTC (hh:mm:00 and hh:mm:30). Schedule times are whole
+minutes, so a 09:00 post or quiz notice goes out at 09:00:00, not up to 30 s late. The loop is a
+plain interval loop in UTC (`tasks.loop(seconds=...)`); local times, DST included, are the
+business of `bot.core.schedule`, which computes each row's next UTC instant.
+
+The helpers at the bottom decide what a failed send means: 404 (Unknown Channel) and 403 (Missing
+Access / Missing Permissions) pause the feature with a reason a teacher can read in /daily show or
+/schedule list; anything else is transient (the daily term retries within the day).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+
+import discord
+from discord.ext import commands, tasks
+
+from bot.storage.schedules import ScheduleStore
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 30.0
+#: What a post needs in its channel; without Embed Links the term card would arrive empty.
+POST_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
+CHANNEL_GONE = "the channel was deleted, or I can no longer see it"
+
+
+class Scheduler(commands.Cog):
+    def __init__(self, bot) -> None:
+        self.bot = bot
+        self.store = ScheduleStore(bot.db)
+
+    async def cog_load(self) -> None:
+        self.tick.start()
+
+    async def cog_unload(self) -> None:
+        self.tick.cancel()
+
+    @tasks.loop(seconds=TICK_SECONDS)
+    async def tick(self) -> None:
+        try:
+            await asyncio.create_task(self.run_due(discord.utils.utcnow()), name="scheduler-tick")
+        except Exception:  # the loop must survive anything; run_due already guards each row
+            log.exception("scheduler tick failed")
+
+    @tick.before_loop
+    async def align(self) -> None:
+        # Channels must be in the cache before the first tick, or a post would look like it has
+        # nowhere to go. Then start on a whole half-minute, so every later tick is on one too.
+        await self.bot.wait_until_ready()
+        wait = TICK_SECONDS - discord.utils.utcnow().timestamp() % TICK_SECONDS
+        if wait < TICK_SECONDS:
+            await asyncio.sleep(wait)
+
+    async def run_due(self, now: datetime) -> int:
+        """One tick: run every due quiz slot and daily term at `now`; returns how many rows ran."""
+        ran = 0
+        quizzes = self.bot.get_cog("QuizSchedules")
+        if quizzes is not None:
+            for row in await self._due(self.store.due_quiz_schedules, now, "quiz schedules"):
+                ran += await self._guarded(quizzes.run_slot(row, now), "quiz schedule", row.id, row.guild_id)
+        daily = self.bot.get_cog("DailyTerm")
+        if daily is not None:
+            for row in await self._due(self.store.due_daily, now, "daily terms"):
+                ran += await self._guarded(daily.post_today(row, now), "daily term", row.guild_id, row.guild_id)
+        return ran
+
+    @staticmethod
+    async def _due(query, now: datetime, what: str) -> list:
+        try:
+            return await query(now)
+        except Exception:
+            log.exception("could not read the due %s", what)
+            return []
+
+    @staticmethod
+    async def _guarded(work, what: str, row_id: int, guild_id: int) -> int:
+        try:
+            await work
+        except Exception:
+            log.exception("%s %s of guild %s failed; the loop goes on", what, row_id, guild_id)
+        return 1
+
+    @commands.Cog.listener()
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        # Pause at once rather than at the next post: /daily show and /schedule list say why.
+        paused = await self.store.pause_channel(channel.id, CHANNEL_GONE, discord.utils.utcnow())
+        if paused:
+            log.warning(
+                "channel %s of guild %s deleted: %d schedule(s) paused", channel.id, channel.guild.id, paused
+            )
+
+
+# --- helpers shared by the daily term and the quiz schedules -----------------------------------
+
+
+def post_channel(bot, guild_id: int, channel_id: int):
+    """The channel to post in: the cached one, else a partial one whose send tells us if it is gone."""
+    return bot.get_channel(channel_id) or bot.get_partial_messageable(channel_id, guild_id=guild_id)
+
+
+def missing_permissions(channel) -> str | None:
+    """Why the bot cannot post in a cached server channel, or None (also None when not cached)."""
+    if not isinstance(channel, discord.abc.GuildChannel) or channel.guild.me is None:
+        return None
+    perms = channel.permissions_for(channel.guild.me)
+    missing = [name for name in POST_PERMISSIONS if not getattr(perms, name)]
+    if not missing:
+        return None
+    names = [n.replace("_", " ").title() for n in missing]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"I'm missing the {listed} permission{'s' if len(names) > 1 else ''} in <#{channel.id}>"
+
+
+def pause_reason(error: BaseException, channel_id: int) -> str | None:
+    """The pause reason for a send that can never work until a teacher acts, else None."""
+    if isinstance(error, discord.NotFound):  # 404, code 10003 Unknown Channel
+        return CHANNEL_GONE
+    if isinstance(error, discord.Forbidden):  # 403, codes 50001 Missing Access / 50013 Missing Permissions
+        return f"I'm not allowed to post in <#{channel_id}> (Discord said: {error.text or error.status})"
+    return None
+
+
+async def setup(bot) -> None:
+    await bot.add_cog(Scheduler(bot))

@@ -1,0 +1,77 @@
+"""/settings timezone and /settings show, plus the Manage Server check every configuration cog uses."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.errors import StudyBotError
+from bot.core.schedule import parse_zone, zone_choices
+from bot.storage.schedules import ScheduleStore
+from bot.ui.messages import missing_permissions, user_errors
+from bot.ui.settings import settings_embed, zone_set_text
+
+log = logging.getLogger(__name__)
+
+MANAGERS = discord.Permissions(manage_guild=True)
+
+
+class NotAllowed(StudyBotError):
+    """The member lacks the permission a configuration command needs."""
+
+
+def require_manager(interaction: discord.Interaction) -> None:
+    """The server-side half of "Manage Server only": Discord's default permissions hide the
+    command, but a server admin can override those per command. Raises `NotAllowed`, which
+    `user_errors` turns into a friendly ephemeral refusal (a refusal is not a bug to log)."""
+    perms = interaction.permissions
+    if not (perms.manage_guild or perms.administrator):
+        raise NotAllowed(missing_permissions(["manage_guild"]))
+
+
+class ServerSettings(commands.Cog):
+    settings = app_commands.Group(
+        name="settings",
+        description="Server settings for the study bot",
+        guild_only=True,
+        default_permissions=MANAGERS,
+    )
+
+    def __init__(self, bot) -> None:
+        self.bot = bot
+        self.store = ScheduleStore(bot.db)
+
+    @settings.command(
+        name="timezone", description="Set this server's time zone (for the daily term and schedules)."
+    )
+    @app_commands.describe(zone="A city-based zone such as America/New_York or Europe/London")
+    async def timezone(self, interaction: discord.Interaction, zone: str) -> None:
+        async with user_errors(interaction):
+            require_manager(interaction)
+            parsed = parse_zone(zone)
+            now = discord.utils.utcnow()
+            await self.store.set_timezone(interaction.guild_id, parsed, now)
+            log.info("guild %s time zone set to %s by %s", interaction.guild_id, parsed.key, interaction.user.id)
+            await interaction.response.send_message(zone_set_text(parsed, now), ephemeral=True)
+
+    @timezone.autocomplete("zone")
+    async def zone_autocomplete(self, interaction: discord.Interaction, current: str):
+        return [app_commands.Choice(name=name, value=name) for name in zone_choices(current)]
+
+    @settings.command(name="show", description="Show this server's settings.")
+    async def show(self, interaction: discord.Interaction) -> None:
+        async with user_errors(interaction):
+            require_manager(interaction)
+            guild_id = interaction.guild_id
+            zone = await self.store.get_timezone(guild_id)
+            daily = await self.store.get_daily(guild_id)
+            schedules = await self.store.list_quiz_schedules(guild_id)
+            embed = settings_embed(zone, discord.utils.utcnow(), daily, schedules, self.bot.deck)
+            await interaction.response.send_message(embed=embed, ephemeral=True)
+
+
+async def setup(bot) -> None:
+    await bot.add_cog(ServerSettings(bot))

@@ -1,0 +1,97 @@
+"""/settings timezone and /settings show through the real discord.py client, and who may use them."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+
+def rows(world, sql, params=()):
+    with sqlite3.connect(world.bot.settings.database_path) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def let_use(world, command: str, member) -> None:
+    """A server admin lets a student see a Manage Server command (a per-command override): the
+    bot's own check must still refuse them."""
+    found = world.env.backend.find_command(command, world.guild.id)
+    world.guild.set_command_permissions(int(found["id"]), {member: True})
+
+
+def fields_of(embed) -> dict[str, str]:
+    return {f.name: f.value for f in embed.fields}
+
+
+async def test_set_and_show_the_time_zone(world):
+    before = await world.teacher.slash(world.channel, "settings show")
+    assert before.ephemeral
+    assert fields_of(before.response.embeds[0])["Time zone"].startswith("UTC (UTC+00:00)")
+    assert "Set your school's zone" in before.response.embeds[0].footer.text
+
+    result = await world.teacher.slash(world.channel, "settings timezone", zone="America/New_York")
+    assert result.ephemeral
+    # The simulated clock starts at 2026-01-01 00:00 UTC: 19:00 on Wednesday in New York (winter time).
+    assert "America/New_York (UTC-05:00)" in result.response.content
+    assert "19:00 there (Wednesday)" in result.response.content
+    assert rows(world, "SELECT guild_id, timezone FROM guild_settings") == [(world.guild.id, "America/New_York")]
+
+    shown = await world.teacher.slash(world.channel, "settings show")
+    fields = fields_of(shown.response.embeds[0])
+    assert fields["Time zone"] == "America/New_York (UTC-05:00) · now Wednesday 19:00 there"
+    assert fields["Daily term"].startswith("Not set up")
+    assert fields["Scheduled quizzes"].startswith("0 of 25")
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("europe/london", "Europe/London"), ("EST", "America/New_York"), ("tokyo", "Asia/Tokyo")],
+)
+async def test_case_cities_and_abbreviations_are_understood(world, typed, stored):
+    result = await world.teacher.slash(world.channel, "settings timezone", zone=typed)
+    assert stored in result.response.content
+    assert rows(world, "SELECT timezone FROM guild_settings") == [(stored,)]
+
+
+async def test_invalid_zone_gets_close_suggestions_and_changes_nothing(world):
+    await world.teacher.slash(world.channel, "settings timezone", zone="Europe/Paris")
+    result = await world.teacher.slash(world.channel, "settings timezone", zone="America/New_Yrok")
+    assert result.ephemeral and result.response.content.startswith("⚠️")
+    assert 'don\'t know the time zone "America/New_Yrok"' in result.response.content
+    assert "Did you mean America/New_York" in result.response.content
+    assert rows(world, "SELECT timezone FROM guild_settings") == [("Europe/Paris",)]
+    nothing = await world.teacher.slash(world.channel, "settings timezone", zone="Mars/Olympus_Mons_Base")
+    assert nothing.ephemeral and "city-based name like America/New_York" in nothing.response.content
+
+
+async def test_zone_autocomplete(world):
+    popular = await world.teacher.autocomplete(world.channel, "settings timezone", "zone", "")
+    assert popular[0]["value"] == "UTC" and len(popular) <= 25
+    typed = await world.teacher.autocomplete(world.channel, "settings timezone", "zone", "new_y")
+    assert typed[0]["value"] == "America/New_York"
+    city = await world.teacher.autocomplete(world.channel, "settings timezone", "zone", "kolk")
+    assert "Asia/Kolkata" in [c["value"] for c in city]
+
+
+async def test_show_summarises_the_daily_term_and_schedules(world):
+    await world.teacher.slash(world.channel, "settings timezone", zone="Europe/London")
+    await world.teacher.slash(world.channel, "daily set", channel=world.channel, time="08:30", topic="metrics")
+    await world.teacher.slash(world.channel, "schedule add", channel=world.channel, days="weekdays", time="10:00")
+    await world.teacher.slash(world.channel, "schedule add", channel=world.channel, days="fri", time="15:00")
+    await world.teacher.slash(world.channel, "schedule pause", number=2)
+    fields = fields_of((await world.teacher.slash(world.channel, "settings show")).response.embeds[0])
+    assert fields["Daily term"] == (
+        f"On: every day at **08:30** (Europe/London) in <#{world.channel.id}>, from **Feedback and metrics**"
+    )
+    assert fields["Scheduled quizzes"].startswith("2 of 25 (1 active)")
+
+
+async def test_students_are_refused_even_when_the_server_shows_them_the_command(world):
+    assert "settings" not in world.alice.available_commands(world.channel), "hidden by default permissions"
+    let_use(world, "settings", world.alice)
+    refused = await world.alice.slash(world.channel, "settings timezone", zone="Asia/Tokyo")
+    assert refused.ephemeral
+    assert refused.response.content == "⚠️ You need the **Manage Server** permission to do that."
+    assert rows(world, "SELECT * FROM guild_settings") == []
+    show = await world.alice.slash(world.channel, "settings show")
+    assert show.ephemeral and "Manage Server" in show.response.content and not show.response.embeds
