@@ -27,6 +27,7 @@ EXTENSIONS = (
     "bot.cogs.schedule",
     "bot.cogs.scheduler",
     "bot.cogs.review",
+    "bot.cogs.practice",
     "bot.cogs.match",
     "bot.cogs.progress",
 )

@@ -27,6 +27,13 @@ def mention(user_id: int) -> str:
     return f"<@{user_id}>"
 
 
+def add_option_fields(embed: discord.Embed, question: Question) -> None:
+    """One field per option (A-D) for the multiple-choice kinds; nothing for the others."""
+    if question.kind in (Kind.DEFINITION, Kind.TERM):
+        for key, text in zip(question.choice_keys, question.options, strict=True):
+            embed.add_field(name=key, value=clip(text, 1024), inline=False)
+
+
 def question_embed(
     question: Question, number: int, total: int, deadline: datetime, answered: int
 ) -> discord.Embed:
@@ -35,9 +42,7 @@ def question_embed(
         description=clip(question.prompt, 4096),
         colour=QUIZ_COLOUR,
     )
-    if question.kind in (Kind.DEFINITION, Kind.TERM):
-        for key, text in zip(question.choice_keys, question.options, strict=True):
-            embed.add_field(name=key, value=clip(text, 1024), inline=False)
+    add_option_fields(embed, question)
     ts = int(deadline.timestamp())
     embed.add_field(name="Closes", value=f"<t:{ts}:R> (<t:{ts}:T>)", inline=True)
     embed.add_field(name="Answers", value=str(answered), inline=True)

@@ -1,0 +1,153 @@
+"""/test through the real discord.py client: answers feed the review schedule, the summary, the
+"Review the missed ones now" button, owner-only buttons, double answers, ending early, restarts."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from fsrs import Rating, State
+
+from bot.core import srs
+from bot.core.questions import Kind, make_question
+from bot.storage.study import StudyRepo
+from bot.ui.practice import ALREADY_ANSWERED, ENDED, FINISHED, NOT_YOURS
+from tests.e2e.test_review import buttons, fields_of, forge_click, rows, snapshot
+
+
+def current(world, member):
+    return world.bot.get_cog("Practice").tests[member.id]
+
+
+async def answer(world, member, msg, right: bool):
+    """Answer the question showing now, rightly or wrongly, the way a student would."""
+    q = current(world, member).question
+    if q.kind is Kind.TYPED:
+        shown = await member.click(msg, label="✏️ Type your answer")
+        assert shown.modal is not None
+        text = world.bot.deck.get(q.term_id).name if right else "definitely not a term"
+        return await member.submit_modal(shown, {"answer": text})
+    choice = q.answer if right else next(k for k in q.choice_keys if k != q.answer)
+    return await member.click(msg, custom_id=next(c for c in buttons(msg).values() if c.endswith(f":{choice}")))
+
+
+async def test_a_typed_wrong_answer_sends_a_known_card_back_to_again(world):
+    alice, deck = world.alice, world.bot.deck
+    msg = (await alice.slash(world.channel, "test", questions=5, mode="typed")).response
+    term = deck.get(current(world, alice).question.term_id)
+    # Known well three days ago: a Review card in the middle of its interval.
+    known = await StudyRepo(world.bot.db).record_review(
+        alice.id, term.id, 5, "review", world.guild.id, world.env.now() - timedelta(days=3)
+    )
+    assert known.state.state == State.Review and known.state.due > world.env.now()
+    assert msg.embeds[0].title == "Practice test · 1/5 · Type the term"
+    at = world.env.now()
+    await answer(world, alice, msg, right=False)
+
+    feedback, question = msg.embeds
+    assert feedback.title == "❌ Not quite" and f"Correct answer: **{term.name}**" in feedback.description
+    assert term.definition[:50] in feedback.description
+    assert question.title == "Practice test · 2/5 · Type the term"
+    state, due, last = rows(
+        world,
+        "SELECT state, due, last_review FROM study_cards WHERE user_id = ? AND card_id = ?",
+        (alice.id, term.id),
+    )[0]
+    expected = srs.apply_rating(
+        term.id, known.state, Rating.Again, at, srs.review_rng(alice.id, term.id, at)
+    ).state
+    assert (state, due, last) == (int(State.Relearning), int(expected.due.timestamp()), int(at.timestamp()))
+    assert due - at.timestamp() == 600, "Again sends it to relearning: back in 10 minutes"
+    assert rows(world, "SELECT raw_rating, rating, source FROM study_reviews ORDER BY id DESC LIMIT 1") == [
+        (None, int(Rating.Again), "test")
+    ]
+
+
+async def test_a_full_test_sums_up_and_offers_to_review_the_missed_ones(world):
+    alice, deck = world.alice, world.bot.deck
+    start = await alice.slash(world.channel, "test", questions=5)
+    assert start.ephemeral
+    msg = start.response
+    plan = (True, False, True, True, False)
+    asked = [q.term_id for q in current(world, alice).questions]
+    assert len(set(asked)) == 5, "never the same term twice"
+    for i, right in enumerate(plan):
+        await world.env.advance_time(7)
+        before = snapshot(world, msg)
+        await answer(world, alice, msg, right)
+        assert msg.embeds[0].title == ("✅ Right!" if right else "❌ Not quite")
+        # A second click made on the question just answered (a double click) changes nothing.
+        again = await forge_click(world, alice, msg, next(iter(buttons(before).values())), as_it_was=before)
+        assert again.ephemeral and (ALREADY_ANSWERED if i < 4 else FINISHED) in again.response.content
+
+    summary = msg.embeds[-1]
+    assert summary.title == "📝 Practice test complete"
+    assert "Score: **3/5** (60%)" in summary.description and "⏱️ 35 s" in summary.description
+    missed = [asked[1], asked[4]]
+    assert fields_of(summary) == {f"❌ {deck.get(t).name}": deck.get(t).definition[:300] for t in missed}
+    assert len(summary) + len(msg.embeds[0]) <= 6000
+    test_row = rows(
+        world, "SELECT id, questions, correct, mode, missed, finished_at - started_at FROM study_tests"
+    )
+    assert [r[1:] for r in test_row] == [(5, 3, "mixed", json.dumps(missed), 35_000)]
+    assert rows(world, "SELECT card_id, rating FROM study_reviews WHERE source = 'test' ORDER BY id") == [
+        (t, int(Rating.Good if right else Rating.Again)) for t, right in zip(asked, plan, strict=True)
+    ]
+
+    not_yours = await forge_click(world, world.bob, msg, buttons(msg)["Review the missed ones now"])
+    assert NOT_YOURS in not_yours.response.content
+    review = await alice.click(msg, label="Review the missed ones now")
+    card = review.response
+    assert review.ephemeral and card.id != msg.id, "a new private message; the result stays"
+    assert card.embeds[0].title == deck.get(missed[0]).name
+    assert "cards you missed in your test" in card.embeds[0].footer.text
+    for _ in missed:
+        await alice.click(card, label="Show answer")
+        await alice.click(card, label="3")
+    assert card.embeds[0].title == "🎉 All done for now"
+    assert fields_of(card.embeds[0])["Reviewed"] == "2 cards"
+    assert rows(world, "SELECT card_id FROM study_reviews WHERE source = 'review' ORDER BY id") == [
+        (t,) for t in missed
+    ]
+
+
+async def test_ending_early_keeps_the_answers_so_far(world):
+    alice = world.alice
+    msg = (await alice.slash(world.channel, "test", questions=5, mode="true_false")).response
+    await answer(world, alice, msg, right=True)
+    await alice.click(msg, label="End test")
+    summary = msg.embeds[-1]
+    assert summary.title == "📝 Practice test ended early" and "**1/1**" in summary.description
+    assert not msg.components, "no misses, so no review button"
+    assert rows(world, "SELECT questions, correct FROM study_tests") == [(1, 1)]
+
+
+async def test_a_restart_or_a_newer_test_ends_the_old_one(world):
+    alice = world.alice
+    first = (await alice.slash(world.channel, "test", questions=5, mode="true_false")).response
+    second = (await alice.slash(world.channel, "test", questions=5, mode="true_false")).response
+    await alice.click(first, label="True")
+    assert first.content == ENDED and not first.components
+    await world.restart()
+    await alice.click(second, label="False")
+    assert second.content == ENDED
+    assert rows(world, "SELECT COUNT(*) FROM study_reviews") == [(0,)]
+
+
+async def test_typed_answers_accept_acronyms_and_small_typos(world):
+    alice, deck = world.alice, world.bot.deck
+    msg = (await alice.slash(world.channel, "test", questions=5, mode="typed")).response
+    test = current(world, alice)
+    test.questions[0] = make_question(deck, deck.get("customer-lifetime-value"), Kind.TYPED, world.bot.rng)
+    shown = await alice.click(msg, label="✏️ Type your answer")
+    await alice.submit_modal(shown, {"answer": "clv"})
+    assert msg.embeds[0].title == "✅ Right!" and "acronym" in msg.embeds[0].description
+    assert test.correct == 1
+
+
+async def test_bad_options_are_friendly(world):
+    result = await world.alice.slash(world.channel, "test", topic="astrology")
+    assert result.ephemeral and "no topic called" in result.response.content
+    small = await world.alice.slash(world.channel, "test", questions=10, topic="ethics-and-rights")
+    assert "has 7 terms, so this test has 7 questions" in small.response.content
+    assert small.response.embeds[0].title.startswith("Practice test · 1/7")
