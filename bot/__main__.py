@@ -170,6 +170,59 @@ def cmd_sync(settings: Settings, args) -> int:
     return 0
 
 
+def cmd_import(settings: Settings, args) -> int:
+    """Import a term list for one server, exactly as /deck import does (operator's route)."""
+    from datetime import UTC, datetime
+
+    from bot.core.errors import BadInput
+    from bot.decks import check_name
+    from bot.storage import Database, StorageError
+    from bot.storage.decks import DeckStore
+    from content.importer import MAX_BYTES, ImportProblems, parse_term_file
+
+    try:
+        name = check_name(args.name)
+        if args.file.stat().st_size > MAX_BYTES:
+            return _fail(f"{args.file} is larger than 1 MB (about 2,000 terms); split it into smaller decks.")
+        data = args.file.read_bytes()
+    except BadInput as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"cannot read {args.file}: {exc.strerror or exc}")
+    try:
+        terms = parse_term_file(data, args.file.name)
+    except ImportProblems as exc:
+        print(f"error: {args.file} was not imported; nothing was stored:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+
+    async def store() -> int:
+        db = await Database.open(settings.database_path)
+        try:
+            await db.migrate()
+            decks = DeckStore(db)
+            if await decks.find(args.guild, name) is not None:
+                return _fail(f"server {args.guild} already has a deck called {name!r}; choose another name.")
+            now = datetime.now(UTC)
+            info = await decks.add(args.guild, name, terms, created_by=0, now=now, use=False)
+            if args.use:
+                chosen = [d.id for d in await decks.list(args.guild) if d.in_use or d.id == info.id]
+                await decks.select(args.guild, builtin=await decks.builtin_in_use(args.guild), deck_ids=chosen, now=now)
+        finally:
+            await db.close()
+        state = "in use" if args.use else "not in use yet (/deck use in Discord)"
+        print(f"Imported {name!r} for server {args.guild}: {info.term_count} terms, {state}.")
+        if args.use:
+            print("A running bot picks it up at its next start or the next /deck command there.")
+        return 0
+
+    try:
+        return asyncio.run(store())
+    except StorageError as exc:
+        return _fail(str(exc))
+
+
 def cmd_playground(settings: Settings, args) -> int:
     from bot.playground import run_playground
 
@@ -189,6 +242,11 @@ def build_parser() -> argparse.ArgumentParser:
     play = sub.add_parser("playground", help="try the bot offline in your browser, no token needed")
     play.add_argument("--port", type=int, help="local port for the page (default: a free one)")
     play.add_argument("--database", type=Path, help="database file (default: a fresh temporary one)")
+    imp = sub.add_parser("import", help="import a term list (CSV, TSV, Quizlet or Anki text) for one server")
+    imp.add_argument("file", type=Path, help="the file, as /deck import takes it")
+    imp.add_argument("--name", required=True, help="the deck's name, e.g. 'Unit 3 vocabulary'")
+    imp.add_argument("--guild", type=int, required=True, help="the server's id (Developer Mode: right-click it)")
+    imp.add_argument("--use", action="store_true", help="also put the deck in use there")
     return parser
 
 
@@ -199,6 +257,7 @@ COMMANDS = {
     "define": cmd_define,
     "sync": cmd_sync,
     "playground": cmd_playground,
+    "import": cmd_import,
 }
 
 

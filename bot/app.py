@@ -14,7 +14,9 @@ import content
 from bot.config import Settings
 from bot.core.errors import StudyBotError
 from bot.core.lookup import TermIndex
+from bot.decks import DeckLibrary, ServerDeck
 from bot.storage import Database
+from bot.storage.decks import DeckStore
 from bot.ui import messages
 
 log = logging.getLogger(__name__)
@@ -30,6 +32,7 @@ EXTENSIONS = (
     "bot.cogs.practice",
     "bot.cogs.match",
     "bot.cogs.progress",
+    "bot.cogs.decks",
 )
 
 
@@ -77,7 +80,8 @@ class StudyBot(commands.Bot):
         self.rng = rng or random.Random()
         self.db: Database | None = None
         self.deck: content.Deck | None = deck
-        self.index: TermIndex | None = None
+        self.index: TermIndex | None = None  # of the built-in deck; per server: `decks.for_guild`
+        self.decks: DeckLibrary | None = None
         self.started_at = time.monotonic()
 
     async def setup_hook(self) -> None:
@@ -87,6 +91,8 @@ class StudyBot(commands.Bot):
         self.index = TermIndex(self.deck.terms)
         self.db = await Database.open(self.settings.database_path)
         version = await self.db.migrate()
+        self.decks = DeckLibrary(ServerDeck(self.deck, self.index), DeckStore(self.db))
+        await self.decks.load()
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         log.info(

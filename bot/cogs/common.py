@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import discord
 from discord import app_commands
 
 from bot.core.errors import UnknownTopic
 from bot.ui.messages import clip
+from content.model import Deck
 
 
 def topic_choices(deck, current: str) -> list[app_commands.Choice[str]]:
@@ -28,3 +30,8 @@ def resolve_topic(deck, value: str | None) -> str | None:
             return topic.id
     names = ", ".join(t.name for t in deck.topics)
     raise UnknownTopic(f"There is no topic called **{clip(value, 60)}**. Topics: {names}.")
+
+
+async def deck_for(interaction: discord.Interaction) -> Deck:
+    """The deck this interaction's server draws from (built-in plus any imported decks in use)."""
+    return (await interaction.client.decks.for_guild(interaction.guild_id)).deck

@@ -16,7 +16,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import resolve_topic, topic_choices
+from bot.cogs.common import deck_for, resolve_topic, topic_choices
 from bot.cogs.scheduler import missing_permissions, pause_reason, post_channel
 from bot.cogs.settings import MANAGERS, require_manager
 from bot.core.errors import BadInput
@@ -89,10 +89,11 @@ class DailyTerm(commands.Cog):
     async def set_daily(
         self, interaction: discord.Interaction, channel: discord.TextChannel, time: str, topic: str | None = None
     ) -> None:
+        deck = await deck_for(interaction)
         async with user_errors(interaction):
             require_manager(interaction)
             at = parse_time(time)
-            topic_id = resolve_topic(self.bot.deck, topic)
+            topic_id = resolve_topic(deck, topic)
             problem = missing_permissions(channel)
             if problem:
                 raise BadInput(f"{problem}. Give me those permissions there, or pick another channel.")
@@ -100,7 +101,7 @@ class DailyTerm(commands.Cog):
             settings = await self.store.set_daily(interaction.guild_id, channel.id, at, topic_id, now)
             log.info("guild %s daily term set: %s %s", interaction.guild_id, channel.id, format_time(at))
             text = (
-                f"📅 The term of the day will be posted {schedule_text(settings, self.bot.deck)}.\n"
+                f"📅 The term of the day will be posted {schedule_text(settings, deck)}.\n"
                 f"Next post: {timestamp(settings.next_run_at)}. `/daily now` posts today's term right away."
             )
             if settings.timezone == "UTC":
@@ -109,7 +110,7 @@ class DailyTerm(commands.Cog):
 
     @set_daily.autocomplete("topic")
     async def topic_autocomplete(self, interaction: discord.Interaction, current: str):
-        return topic_choices(self.bot.deck, current)
+        return topic_choices(await deck_for(interaction), current)
 
     @daily.command(name="off", description="Stop posting the daily term.")
     async def off(self, interaction: discord.Interaction) -> None:
@@ -123,6 +124,7 @@ class DailyTerm(commands.Cog):
 
     @daily.command(name="show", description="Where and when the daily term is posted, and the next post.")
     async def show(self, interaction: discord.Interaction) -> None:
+        deck = await deck_for(interaction)
         async with user_errors(interaction):
             require_manager(interaction)
             now = discord.utils.utcnow()
@@ -130,7 +132,7 @@ class DailyTerm(commands.Cog):
             today = None
             if settings is not None:
                 today = await self.store.unsent_today(interaction.guild_id, local_date(now, settings.zone))
-            embed = daily_status_embed(settings, self.bot.deck, now, today)
+            embed = daily_status_embed(settings, deck, now, today)
             await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @daily.command(name="now", description="Post today's term now (it counts as today's post).")
@@ -170,6 +172,7 @@ class DailyTerm(commands.Cog):
     async def post_today(self, settings, now: datetime, *, manual: bool = False) -> DailyOutcome:
         """Post today's term for one server if it is owed (`manual`: /daily now, even before the
         post time). Called by the scheduler for each due row; see the module notes."""
+        deck = (await self.bot.decks.for_guild(settings.guild_id)).deck
         guild_id, zone, at = settings.guild_id, settings.zone, settings.post_time
         if not manual and not daily_due(now, zone, at, settings.last_posted_date):
             await self.store.reschedule_daily(
@@ -185,10 +188,10 @@ class DailyTerm(commands.Cog):
             return await self._pause(settings, problem, now)
         old = await self.store.unsent_today(guild_id, today)
         pick = None
-        if old is not None and old.status == "failed" and self.bot.deck.get(old.term_id) is not None:
+        if old is not None and old.status == "failed" and deck.get(old.term_id) is not None:
             term_id = old.term_id  # a retry sends the same term
         else:
-            pool = [t.id for t in self.bot.deck.terms_in(settings.topic)]
+            pool = [t.id for t in deck.terms_in(settings.topic)]
             try:
                 pick = next_term(settings.rotation_order, settings.rotation_pos, pool, self.bot.rng)
             except BadInput as exc:  # the topic lost its terms in a deck update
@@ -199,11 +202,11 @@ class DailyTerm(commands.Cog):
                 await self.store.reschedule_daily(guild_id, next_daily_run(now, zone, at, today), now)
             return DailyOutcome("taken")
         attempts = old.attempts + 1 if old is not None and old.status == "failed" else 1
-        term = self.bot.deck.get(term_id)
+        term = deck.get(term_id)
         view = daily_post_view(term)
         try:
             message = await channel.send(
-                embed=daily_post_embed(term, self.bot.deck), **({"view": view} if view else {})
+                embed=daily_post_embed(term, deck), **({"view": view} if view else {})
             )
         except Exception as exc:
             return await self._failed(settings, today, term, exc, attempts)
@@ -239,17 +242,19 @@ class DailyTerm(commands.Cog):
     # ----------------------------------------------------------------- buttons
 
     async def quiz_me(self, interaction: discord.Interaction, term_id: str) -> None:
-        term = self.bot.deck.get(term_id)
+        deck = await deck_for(interaction)
+        term = deck.get(term_id)
         if term is None:
             await reply_error(interaction, "That term is no longer in the deck.")
             return
-        question = make_question(self.bot.deck, term, Kind.DEFINITION, self.bot.rng)
+        question = make_question(deck, term, Kind.DEFINITION, self.bot.rng)
         await interaction.response.send_message(
             embed=check_embed(question), view=check_view(question), ephemeral=True
         )
 
     async def answer(self, interaction: discord.Interaction, term_id: str, choice: str, answer: str) -> None:
-        term = self.bot.deck.get(term_id)
+        deck = await deck_for(interaction)
+        term = deck.get(term_id)
         if term is None:
             await reply_error(interaction, "That term is no longer in the deck.")
             return
@@ -266,7 +271,8 @@ class DailyTerm(commands.Cog):
         await interaction.response.edit_message(embed=embed, view=None)
 
     async def add_to_review(self, interaction: discord.Interaction, term_id: str) -> None:
-        term = self.bot.deck.get(term_id)
+        deck = await deck_for(interaction)
+        term = deck.get(term_id)
         if term is None:
             await reply_error(interaction, "That term is no longer in the deck.")
             return

@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import resolve_topic, topic_choices
+from bot.cogs.common import deck_for, resolve_topic, topic_choices
 from bot.core.errors import BadInput
 from bot.core.lookup import MAX_QUERY
 from bot.ui.messages import clip, user_errors
@@ -41,9 +41,10 @@ class Define(commands.Cog):
                 f"That's {len(query)} characters, longer than any term name. "
                 "Try a few words, such as `customer loyalty`."
             )
-        result = self.bot.index.lookup(query)
+        server = await self.bot.decks.for_guild(interaction.guild_id)
+        result = server.index.lookup(query)
         if result.match is not None:
-            await interaction.response.send_message(embed=term_embed(result.match, self.bot.deck))
+            await interaction.response.send_message(embed=term_embed(result.match, server.deck))
             return
         view = suggestions_view(result.suggestions)
         kwargs = {"view": view} if view is not None else {}
@@ -53,12 +54,13 @@ class Define(commands.Cog):
 
     @define.autocomplete("term")
     async def define_autocomplete(self, interaction: discord.Interaction, current: str):
-        return [app_commands.Choice(name=clip(t.name, 100), value=t.id) for t in self.bot.index.complete(current)]
+        server = await self.bot.decks.for_guild(interaction.guild_id)
+        return [app_commands.Choice(name=clip(t.name, 100), value=t.id) for t in server.index.complete(current)]
 
     @app_commands.command(name="term", description="Show a random term to learn.")
     @app_commands.describe(topic="Only terms from this topic")
     async def random_term(self, interaction: discord.Interaction, topic: str | None = None) -> None:
-        deck = self.bot.deck
+        deck = (await self.bot.decks.for_guild(interaction.guild_id)).deck
         async with user_errors(interaction):
             pool = deck.terms_in(resolve_topic(deck, topic))
             picked = self.bot.rng.choice(pool)
@@ -66,7 +68,7 @@ class Define(commands.Cog):
 
     @random_term.autocomplete("topic")
     async def topic_autocomplete(self, interaction: discord.Interaction, current: str):
-        return topic_choices(self.bot.deck, current)
+        return topic_choices(await deck_for(interaction), current)
 
 
 async def setup(bot) -> None:

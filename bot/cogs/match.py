@@ -17,7 +17,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import resolve_topic, topic_choices
+from bot.cogs.common import deck_for, resolve_topic, topic_choices
 from bot.core.errors import BadInput
 from bot.storage.study import StudyRepo
 from bot.ui import match as ui
@@ -114,7 +114,7 @@ class Match(commands.Cog):
     @match.command(name="play", description="Match five terms to their definitions as fast as you can.")
     @app_commands.describe(topic="Only terms from this topic")
     async def play(self, interaction: discord.Interaction, topic: str | None = None) -> None:
-        deck = self.bot.deck
+        deck = await deck_for(interaction)
         async with user_errors(interaction):
             topic_id = resolve_topic(deck, topic)
             terms = pick_pairs(deck, deck.terms_in(topic_id), self.bot.rng)
@@ -132,7 +132,7 @@ class Match(commands.Cog):
 
     @play.autocomplete("topic")
     async def topic_autocomplete(self, interaction: discord.Interaction, current: str):
-        return topic_choices(self.bot.deck, current)
+        return topic_choices(await deck_for(interaction), current)
 
     @match.command(name="best", description="The server's fastest matching games.")
     async def best(self, interaction: discord.Interaction) -> None:

@@ -16,7 +16,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import resolve_topic, topic_choices
+from bot.cogs.common import deck_for, resolve_topic, topic_choices
 from bot.core.answers import judge
 from bot.core.errors import BadInput
 from bot.core.questions import Mode, Question, make_questions
@@ -25,6 +25,7 @@ from bot.ui import practice as ui
 from bot.ui.messages import reply_error, user_errors
 from bot.ui.quiz import TypedAnswerModal
 from bot.ui.review import b36
+from content.model import Deck
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class PracticeTest:
     topic: str | None
     questions: list[Question]
     started_at: datetime
+    deck: Deck
     index: int = 0
     correct: int = 0
     missed: list[str] = field(default_factory=list)
@@ -76,7 +78,7 @@ class Practice(commands.Cog):
         topic: str | None = None,
         mode: ModeOption = "mixed",
     ) -> None:
-        deck = self.bot.deck
+        deck = await deck_for(interaction)
         async with user_errors(interaction):
             topic_id = resolve_topic(deck, topic)
             pool = deck.terms_in(topic_id)
@@ -95,6 +97,7 @@ class Practice(commands.Cog):
                 topic=topic_id,
                 questions=make_questions(deck, count, Mode(mode), self.bot.rng, topic_id),
                 started_at=now,
+                deck=deck,
             )
             self.tests[owner] = test
             note = None
@@ -106,7 +109,7 @@ class Practice(commands.Cog):
 
     @test.autocomplete("topic")
     async def topic_autocomplete(self, interaction: discord.Interaction, current: str):
-        return topic_choices(self.bot.deck, current)
+        return topic_choices(await deck_for(interaction), current)
 
     def _question_embed(self, test: PracticeTest) -> discord.Embed:
         return ui.question_embed(test.question, test.index + 1, len(test.questions), test.correct)
@@ -162,7 +165,7 @@ class Practice(commands.Cog):
                 interaction, "Your answer was empty. Click ✏️ Type your answer again and type the term."
             )
             return
-        deck = self.bot.deck
+        deck = test.deck
         verdict = judge(text, deck.get(test.question.term_id), deck)
         shown = f"“{discord.utils.escape_markdown(text[:100])}”"
         await self.answer(interaction, test, verdict.correct, given=shown, reason=verdict.reason)
@@ -177,7 +180,7 @@ class Practice(commands.Cog):
         await self.repo.record_answer(
             test.owner, question.term_id, correct, "test", test.guild_id, discord.utils.utcnow()
         )
-        feedback = ui.feedback_embed(question, self.bot.deck, correct, given=given, reason=reason)
+        feedback = ui.feedback_embed(question, test.deck, correct, given=given, reason=reason)
         if test.index < len(test.questions):
             await interaction.response.edit_message(
                 content=None, embeds=[feedback, self._question_embed(test)], view=self._question_view(test)
@@ -207,7 +210,7 @@ class Practice(commands.Cog):
             topic=test.topic,
             missed=test.missed,
         )
-        deck = self.bot.deck
+        deck = test.deck
         missed = [t for t in (deck.get(tid) for tid in dict.fromkeys(test.missed)) if t is not None]
         summary = ui.summary_embed(
             correct=test.correct,

@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cogs.common import deck_for
 from bot.storage.quiz import QuizRepo
 from bot.storage.study import StudyRepo
 from bot.ui import progress as ui
@@ -22,12 +23,15 @@ class Progress(commands.Cog):
         self.bot = bot
         self.repo = StudyRepo(bot.db)
         self.quiz = QuizRepo(bot.db)
-        deck = bot.deck
-        # Card id -> topic, grouped in the deck's topic order (that is the chart's order).
-        self.topic_of: dict[str, str] = {}
+
+    @staticmethod
+    def topic_of(deck) -> dict[str, str]:
+        """Card id -> topic, grouped in the deck's topic order (that is the chart's order)."""
+        found: dict[str, str] = {}
         for topic in deck.topics:
             for card in (*deck.terms_in(topic.id), *(q for q in deck.questions if q.topic == topic.id)):
-                self.topic_of[card.id] = topic.id
+                found[card.id] = topic.id
+        return found
 
     @app_commands.command(name="progress", description="Your study progress: cards, mastery, streak, accuracy.")
     async def progress(self, interaction: discord.Interaction) -> None:
@@ -36,11 +40,12 @@ class Progress(commands.Cog):
         user_id, now = interaction.user.id, discord.utils.utcnow()
         answered, correct = await self.quiz.member_totals(user_id)
         figures = await self.repo.progress(user_id, now, quiz_answered=answered, quiz_correct=correct)
-        mastery = await self.repo.topic_mastery(user_id, self.topic_of)
-        deck = self.bot.deck
+        deck = await deck_for(interaction)
+        topic_of = self.topic_of(deck)
+        mastery = await self.repo.topic_mastery(user_id, topic_of)
         rows = [(deck.topic_name(topic_id), m) for topic_id, m in mastery.items()]
         png = mastery_chart([Bar(name, m.total, m.seen, m.mastered) for name, m in rows])
-        embed = ui.progress_embed(figures, rows, len(self.topic_of), interaction.user.display_name)
+        embed = ui.progress_embed(figures, rows, len(topic_of), interaction.user.display_name)
         await interaction.followup.send(
             embed=embed, file=discord.File(io.BytesIO(png), filename=ui.CHART_NAME), ephemeral=True
         )

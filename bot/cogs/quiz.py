@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import resolve_topic, topic_choices
+from bot.cogs.common import deck_for, resolve_topic, topic_choices
 from bot.cogs.quiz_runner import RoundRunner
 from bot.core.answers import judge
 from bot.core.errors import BadInput
@@ -96,7 +96,8 @@ class Quiz(commands.Cog):
         seconds: app_commands.Range[int, 10, 120] = 20,
     ) -> None:
         async with user_errors(interaction):
-            topic_id = resolve_topic(self.bot.deck, topic)
+            deck = await deck_for(interaction)
+            topic_id = resolve_topic(deck, topic)
             runner = await self.start_round(
                 guild_id=interaction.guild_id,
                 channel=interaction.channel,
@@ -106,7 +107,7 @@ class Quiz(commands.Cog):
                 mode=Mode(mode),
                 seconds=seconds,
             )
-            where = f" on **{self.bot.deck.topic_name(topic_id)}**" if topic_id else ""
+            where = f" on **{deck.topic_name(topic_id)}**" if topic_id else ""
             await interaction.response.send_message(
                 f"🎯 {interaction.user.mention} started a quiz{where}: {questions} question"
                 f"{'s' if questions != 1 else ''}, {seconds} seconds each. Answer with the buttons; "
@@ -120,7 +121,8 @@ class Quiz(commands.Cog):
         if busy is not None:
             link = f" ({busy.message.jump_url})" if busy.message else ""
             raise BadInput(f"A quiz is already running here{link}. Wait for it to finish or use /quiz stop.")
-        questions = make_questions(self.bot.deck, count, mode, self.bot.rng, topic)
+        deck = (await self.bot.decks.for_guild(guild_id)).deck
+        questions = make_questions(deck, count, mode, self.bot.rng, topic)
         if not questions:
             raise BadInput("There are no terms to ask about in that topic.")
         round_id = await self.repo.create_round(
@@ -137,7 +139,7 @@ class Quiz(commands.Cog):
         if round_id is None:
             raise BadInput("A quiz is already running here. Wait for it to finish or use /quiz stop.")
         state = QuizRound(questions, seconds, started_by, round_id=round_id)
-        runner = RoundRunner(self, state, guild_id, channel, await self.zone_of(guild_id))
+        runner = RoundRunner(self, state, guild_id, channel, await self.zone_of(guild_id), deck)
         self.runners[channel.id] = runner
         self.by_round[round_id] = runner
         return runner
@@ -148,7 +150,7 @@ class Quiz(commands.Cog):
 
     @start.autocomplete("topic")
     async def start_topic_autocomplete(self, interaction: discord.Interaction, current: str):
-        return topic_choices(self.bot.deck, current)
+        return topic_choices(await deck_for(interaction), current)
 
     @quiz.command(name="stop", description="Stop the quiz in this channel and show the standings so far.")
     async def stop(self, interaction: discord.Interaction) -> None:
@@ -232,7 +234,7 @@ class Quiz(commands.Cog):
         if not text:
             await reply_error(interaction, "Your answer was empty. Click ✏️ Answer again and type the term.")
             return
-        verdict = judge(text, self.bot.deck.get(runner.round.question.term_id), self.bot.deck)
+        verdict = judge(text, runner.deck.get(runner.round.question.term_id), runner.deck)
         shown = discord.utils.escape_markdown(text[:100])
         await self.record(
             interaction, runner, "typed", verdict.correct, label=f"“{shown}”", verdict=verdict.reason

@@ -19,9 +19,10 @@ COUNT_EDIT_INTERVAL = 2.0  # the "answers" counter is edited at most this often 
 
 
 class RoundRunner:
-    def __init__(self, cog, state: QuizRound, guild_id: int, channel, zone: ZoneInfo) -> None:
+    def __init__(self, cog, state: QuizRound, guild_id: int, channel, zone: ZoneInfo, deck) -> None:
         self.cog = cog
         self.round = state
+        self.deck = deck  # the server's deck when the round started
         self.guild_id = guild_id
         self.channel = channel
         self.zone = zone
@@ -121,7 +122,7 @@ class RoundRunner:
         await asyncio.wait({self._sleeper})
         reveal = self.round.close_question()
         names = {uid: p.name for uid, p in self.round.players.items()}
-        await self.message.edit(embed=reveal_embed(reveal, total, self.cog.bot.deck, names), view=None)
+        await self.message.edit(embed=reveal_embed(reveal, total, self.deck, names), view=None)
 
     async def _finish(self, status: str) -> None:
         table = self.round.standings()

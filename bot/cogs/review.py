@@ -21,28 +21,54 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import replace
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import resolve_topic, topic_choices
+from bot.cogs.common import deck_for, resolve_topic, topic_choices
 from bot.core import srs
 from bot.core.errors import BadInput
 from bot.storage.study import StudyRepo
 from bot.ui import review as ui
 from bot.ui.messages import reply_error, user_errors
+from content.model import Deck
 
 log = logging.getLogger(__name__)
 
 # Learning cards due within this window are shown when nothing else is left (as Anki does).
 LEARN_AHEAD = timedelta(minutes=20)
+CATALOGS_KEPT = 32  # decks whose card lists stay built (the built-in one plus recently used servers')
 
 
 def _ms(at: datetime) -> int:
     return int(at.timestamp() * 1000)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """A deck's review cards in study order, and the short keys their buttons carry."""
+
+    deck: Deck
+    cards: dict[str, ui.Card]
+    keys: dict[str, str]
+
+    @classmethod
+    def of(cls, deck: Deck) -> Catalog:
+        # Deck order grouped by topic: a topic's terms, then its indicator and list questions.
+        cards: dict[str, ui.Card] = {}
+        for topic in deck.topics:
+            for card in (*deck.terms_in(topic.id), *(q for q in deck.questions if q.topic == topic.id)):
+                cards[card.id] = card
+        for card in (*deck.terms, *deck.questions):  # anything whose topic is not listed
+            cards.setdefault(card.id, card)
+        return cls(deck, cards, {ui.card_key(card_id): card_id for card_id in cards})
+
+    def candidates(self, topic: str | None) -> list[str]:
+        return [cid for cid, card in self.cards.items() if topic is None or card.topic == topic]
 
 
 class Review(commands.Cog):
@@ -52,15 +78,17 @@ class Review(commands.Cog):
         self.newest: dict[int, int] = {}  # member -> newest session id seen
         self.live: dict[int, tuple[int, discord.Interaction]] = {}  # member -> (sid, last interaction drawing it)
         self.locks: dict[int, asyncio.Lock] = {}
-        deck = bot.deck
-        # Deck order grouped by topic: a topic's terms, then its indicator and list questions.
-        self.cards: dict[str, ui.Card] = {}
-        for topic in deck.topics:
-            for card in (*deck.terms_in(topic.id), *(q for q in deck.questions if q.topic == topic.id)):
-                self.cards[card.id] = card
-        for card in (*deck.terms, *deck.questions):  # anything whose topic is not listed
-            self.cards.setdefault(card.id, card)
-        self.keys = {ui.card_key(card_id): card_id for card_id in self.cards}
+        self.catalogs: OrderedDict[int, Catalog] = OrderedDict()  # id(deck) -> its cards; holds the deck
+
+    async def catalog_for(self, guild_id: int | None) -> Catalog:
+        """The cards of the server's deck (built once per deck; a server's deck changes on /deck use)."""
+        deck = (await self.bot.decks.for_guild(guild_id)).deck
+        found = self.catalogs.get(id(deck))
+        if found is None or found.deck is not deck:
+            found = self.catalogs[id(deck)] = Catalog.of(deck)
+            while len(self.catalogs) > CATALOGS_KEPT:
+                self.catalogs.popitem(last=False)
+        return found
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(ui.ReviewButton)
@@ -74,12 +102,12 @@ class Review(commands.Cog):
     @app_commands.describe(topic="Only cards from this topic", new="Include new cards (default: yes)")
     async def review(self, interaction: discord.Interaction, topic: str | None = None, new: bool = True) -> None:
         async with user_errors(interaction):
-            topic_id = resolve_topic(self.bot.deck, topic)
+            topic_id = resolve_topic(await deck_for(interaction), topic)
             await self.start(interaction, ui.Scope(include_new=new, topic=topic_id))
 
     @review.autocomplete("topic")
     async def topic_autocomplete(self, interaction: discord.Interaction, current: str):
-        return topic_choices(self.bot.deck, current)
+        return topic_choices(await deck_for(interaction), current)
 
     async def start_missed(self, interaction: discord.Interaction, test_id: int) -> None:
         """ "Review the missed ones now" under a /test result: a session over that test's misses."""
@@ -89,19 +117,20 @@ class Review(commands.Cog):
     async def start(self, interaction: discord.Interaction, scope: ui.Scope) -> None:
         """Start a session in a new ephemeral message (from /review or "Review the missed ones now")."""
         owner, now = interaction.user.id, discord.utils.utcnow()
+        cat = await self.catalog_for(interaction.guild_id)
         if scope.test_id is not None and await self.repo.test_missed(owner, scope.test_id) is None:
             raise BadInput("I can't find that practice test. Take a new one with /test.")
         sid = max(_ms(now), self.newest.get(owner, 0) + 1)
-        token = ui.ReviewToken(owner, sid, 0, 0, 0, scope.code(self.bot.deck), "", "s")
+        token = ui.ReviewToken(owner, sid, 0, 0, 0, scope.code(cat.deck), "", "s")
         # The head is read before the card is chosen: anything logged later makes the card stale.
         head = await self.repo.review_head(owner)
-        card_id, state = await self.next_card(owner, scope, 0, now)
+        card_id, state = await self.next_card(cat, owner, scope, 0, now)
         if card_id is None:
-            topic = self.bot.deck.topic_name(scope.topic) if scope.topic else None
-            text = ui.nothing_due_text(await self.what_next(owner, scope, now), topic)
+            topic = cat.deck.topic_name(scope.topic) if scope.topic else None
+            text = ui.nothing_due_text(await self.what_next(cat, owner, scope, now), topic)
             await interaction.response.send_message(text, ephemeral=True)
             return
-        embed, view = self.front(replace(token, head=head), card_id, state)
+        embed, view = self.front(cat, replace(token, head=head), card_id, state)
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
         await self.take_over(owner, sid, interaction)
 
@@ -118,15 +147,12 @@ class Review(commands.Cog):
 
     # ----------------------------------------------------------------- choosing cards
 
-    def candidates(self, topic: str | None) -> list[str]:
-        return [cid for cid, card in self.cards.items() if topic is None or card.topic == topic]
-
-    async def missed_cards(self, owner: int, test_id: int) -> list[str]:
+    async def missed_cards(self, cat: Catalog, owner: int, test_id: int) -> list[str]:
         missed = await self.repo.test_missed(owner, test_id) or []
-        return list(dict.fromkeys(cid for cid in missed if cid in self.cards))
+        return list(dict.fromkeys(cid for cid in missed if cid in cat.cards))
 
     async def next_card(
-        self, owner: int, scope: ui.Scope, reviewed: int, now: datetime, just_rated: str | None = None
+        self, cat: Catalog, owner: int, scope: ui.Scope, reviewed: int, now: datetime, just_rated: str | None = None
     ) -> tuple[str | None, srs.CardState | None]:
         """The card to show next and its state (None for a new card); (None, None) when done.
 
@@ -135,12 +161,12 @@ class Review(commands.Cog):
         """
         if scope.test_id is not None:
             # The misses of a test, once each, in test order: the session's counter is the position.
-            missed = await self.missed_cards(owner, scope.test_id)
+            missed = await self.missed_cards(cat, owner, scope.test_id)
             if reviewed >= len(missed):
                 return None, None
             card_id = missed[reviewed]
             return card_id, (await self.repo.get_cards(owner, [card_id])).get(card_id)
-        candidates = self.candidates(scope.topic)
+        candidates = cat.candidates(scope.topic)
         states = await self.repo.get_cards(owner, candidates)
         new_today = await self.repo.count_new_today(owner, now) if scope.include_new else 0
         options = dict(
@@ -159,12 +185,12 @@ class Review(commands.Cog):
         card_id = queue.cards[0]
         return card_id, states.get(card_id)
 
-    async def what_next(self, owner: int, scope: ui.Scope, now: datetime) -> ui.WhatNext:
+    async def what_next(self, cat: Catalog, owner: int, scope: ui.Scope, now: datetime) -> ui.WhatNext:
         if scope.test_id is not None:
-            missed = await self.missed_cards(owner, scope.test_id)
+            missed = await self.missed_cards(cat, owner, scope.test_id)
             states = await self.repo.get_cards(owner, missed)
             return ui.WhatNext(next_due=srs.next_due(states, missed, now), missed_scope=True)
-        candidates = self.candidates(scope.topic)
+        candidates = cat.candidates(scope.topic)
         states = await self.repo.get_cards(owner, candidates)
         waiting = sum(1 for cid in candidates if cid not in states)
         per_day = self.bot.settings.new_cards_per_day
@@ -181,45 +207,49 @@ class Review(commands.Cog):
 
     # ----------------------------------------------------------------- drawing
 
-    def _scope_note(self, scope: ui.Scope) -> str:
+    @staticmethod
+    def _scope_note(cat: Catalog, scope: ui.Scope) -> str:
         if scope.test_id is not None:
             return " · cards you missed in your test"
-        return f" · {self.bot.deck.topic_name(scope.topic)}" if scope.topic else ""
+        return f" · {cat.deck.topic_name(scope.topic)}" if scope.topic else ""
 
-    def front(self, token: ui.ReviewToken, card_id: str, state: srs.CardState | None):
+    def front(self, cat: Catalog, token: ui.ReviewToken, card_id: str, state: srs.CardState | None):
         token = replace(token, card=ui.card_key(card_id))
-        scope = ui.Scope.parse(token.scope, self.bot.deck)
+        scope = ui.Scope.parse(token.scope, cat.deck)
         embed = ui.front_embed(
-            self.cards[card_id],
-            self.bot.deck,
+            cat.cards[card_id],
+            cat.deck,
             number=token.reviewed + 1,
             is_new=state is None,
             due=state.due if state else None,
-            scope_note=self._scope_note(scope),
+            scope_note=self._scope_note(cat, scope),
         )
         return embed, ui.front_view(token)
 
     async def show_next(
         self,
         interaction: discord.Interaction,
+        cat: Catalog,
         token: ui.ReviewToken,
         note: str | None,
         just_rated: str | None = None,
     ) -> None:
         """Edit the session's message to its next card, or to the summary when nothing is left."""
         now = discord.utils.utcnow()
-        scope = ui.Scope.parse(token.scope, self.bot.deck)
+        scope = ui.Scope.parse(token.scope, cat.deck)
         head = await self.repo.review_head(token.owner)
-        card_id, state = await self.next_card(token.owner, scope, token.reviewed, now, just_rated)
+        card_id, state = await self.next_card(cat, token.owner, scope, token.reviewed, now, just_rated)
         if card_id is None:
-            await self.finish(interaction, token, stopped=False, note=note)
+            await self.finish(interaction, cat, token, stopped=False, note=note)
             return
-        embed, view = self.front(replace(token, head=head), card_id, state)
+        embed, view = self.front(cat, replace(token, head=head), card_id, state)
         await interaction.response.edit_message(content=note, embed=embed, view=view)
 
-    async def finish(self, interaction, token: ui.ReviewToken, *, stopped: bool, note: str | None = None) -> None:
-        scope = ui.Scope.parse(token.scope, self.bot.deck)
-        nxt = await self.what_next(token.owner, scope, discord.utils.utcnow())
+    async def finish(
+        self, interaction, cat: Catalog, token: ui.ReviewToken, *, stopped: bool, note: str | None = None
+    ) -> None:
+        scope = ui.Scope.parse(token.scope, cat.deck)
+        nxt = await self.what_next(cat, token.owner, scope, discord.utils.utcnow())
         embed = ui.summary_embed(token, nxt, stopped=stopped)
         await interaction.response.edit_message(content=note, embed=embed, view=None)
         if self.live.get(token.owner, (None,))[0] == token.sid:
@@ -235,15 +265,16 @@ class Review(commands.Cog):
         if token.sid < self.newest.get(owner, 0):
             await interaction.response.edit_message(content=ui.ENDED_BY_NEWER, embed=None, view=None)
             return
+        cat = await self.catalog_for(interaction.guild_id)
         if token.action == "x":
             self.newest[owner] = token.sid
-            await self.finish(interaction, token, stopped=True)
+            await self.finish(interaction, cat, token, stopped=True)
             return
-        card_id = self.keys.get(token.card)
+        card_id = cat.keys.get(token.card)
         if card_id is None:  # the deck changed since the card was shown: move on
             self._claim(owner, token.sid, interaction)
             await self.show_next(
-                interaction, token, "That card is no longer in the deck, so here is the next one."
+                interaction, cat, token, "That card is no longer in the deck, so here is the next one."
             )
             return
         lock = self.locks.setdefault(owner, asyncio.Lock())
@@ -254,10 +285,10 @@ class Review(commands.Cog):
             self._claim(owner, token.sid, interaction)
             if token.action == "s":
                 embed = ui.back_embed(
-                    self.cards[card_id],
-                    self.bot.deck,
+                    cat.cards[card_id],
+                    cat.deck,
                     number=token.reviewed + 1,
-                    scope_note=self._scope_note(ui.Scope.parse(token.scope, self.bot.deck)),
+                    scope_note=self._scope_note(cat, ui.Scope.parse(token.scope, cat.deck)),
                 )
                 await interaction.response.edit_message(content=None, embed=embed, view=ui.back_view(token))
                 return
@@ -266,7 +297,7 @@ class Review(commands.Cog):
                 owner, card_id, rating, "review", interaction.guild_id, discord.utils.utcnow()
             )
         token = replace(token, reviewed=token.reviewed + 1, rating_sum=token.rating_sum + rating)
-        await self.show_next(interaction, token, ui.rated_line(rating, outcome.state.due), just_rated=card_id)
+        await self.show_next(interaction, cat, token, ui.rated_line(rating, outcome.state.due), just_rated=card_id)
 
     def _claim(self, owner: int, sid: int, interaction: discord.Interaction) -> None:
         """An accepted click: its session is the member's current one, drawn by this interaction."""

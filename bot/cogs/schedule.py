@@ -22,7 +22,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import resolve_topic, topic_choices
+from bot.cogs.common import deck_for, resolve_topic, topic_choices
 from bot.cogs.quiz import ModeOption
 from bot.cogs.scheduler import missing_permissions, pause_reason, post_channel
 from bot.cogs.settings import MANAGERS, require_manager
@@ -79,10 +79,11 @@ class QuizSchedules(commands.Cog):
         mode: ModeOption = "mixed",
         seconds: app_commands.Range[int, 10, 120] = 20,
     ) -> None:
+        deck = await deck_for(interaction)
         async with user_errors(interaction):
             require_manager(interaction)
             on_days, at = parse_days(days), parse_time(time)
-            topic_id = resolve_topic(self.bot.deck, topic)
+            topic_id = resolve_topic(deck, topic)
             problem = missing_permissions(channel)
             if problem:
                 raise BadInput(f"{problem}. Give me those permissions there, or pick another channel.")
@@ -99,19 +100,20 @@ class QuizSchedules(commands.Cog):
                 now=discord.utils.utcnow(),
             )
             log.info("guild %s added quiz schedule #%s (%s)", interaction.guild_id, added.number, when_text(added))
-            await interaction.response.send_message(added_text(added, self.bot.deck), ephemeral=True)
+            await interaction.response.send_message(added_text(added, deck), ephemeral=True)
 
     @add.autocomplete("topic")
     async def topic_autocomplete(self, interaction: discord.Interaction, current: str):
-        return topic_choices(self.bot.deck, current)
+        return topic_choices(await deck_for(interaction), current)
 
     @schedule.command(name="list", description="This server's scheduled quizzes and when each runs next.")
     async def list_(self, interaction: discord.Interaction) -> None:
+        deck = await deck_for(interaction)
         async with user_errors(interaction):
             require_manager(interaction)
             schedules = await self.store.list_quiz_schedules(interaction.guild_id)
             zone = await self.store.get_timezone(interaction.guild_id)
-            embed = schedule_list_embed(schedules, self.bot.deck, discord.utils.utcnow(), zone)
+            embed = schedule_list_embed(schedules, deck, discord.utils.utcnow(), zone)
             await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @schedule.command(name="pause", description="Pause a scheduled quiz (it keeps its number).")
@@ -179,6 +181,7 @@ class QuizSchedules(commands.Cog):
             await self._announce(schedule, now)
 
     async def _announce(self, schedule: QuizSchedule, now: datetime) -> None:
+        deck = (await self.bot.decks.for_guild(schedule.guild_id)).deck
         slot = schedule.next_run_at
         if catch_up(slot, now) == "skip":
             if await self.store.advance_quiz_schedule(schedule.id, slot, advance(schedule, now)):
@@ -196,7 +199,7 @@ class QuizSchedules(commands.Cog):
             await self._pause(schedule, problem, now)
             return
         try:
-            await channel.send(notice_text(schedule, self.bot.deck, starts_at))
+            await channel.send(notice_text(schedule, deck, starts_at))
         except Exception as exc:
             reason = pause_reason(exc, schedule.channel_id)
             if reason:

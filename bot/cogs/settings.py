@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cogs.common import deck_for
 from bot.core.errors import StudyBotError
 from bot.core.schedule import parse_zone, zone_choices
 from bot.storage.schedules import ScheduleStore
@@ -63,13 +64,14 @@ class ServerSettings(commands.Cog):
 
     @settings.command(name="show", description="Show this server's settings.")
     async def show(self, interaction: discord.Interaction) -> None:
+        deck = await deck_for(interaction)
         async with user_errors(interaction):
             require_manager(interaction)
             guild_id = interaction.guild_id
             zone = await self.store.get_timezone(guild_id)
             daily = await self.store.get_daily(guild_id)
             schedules = await self.store.list_quiz_schedules(guild_id)
-            embed = settings_embed(zone, discord.utils.utcnow(), daily, schedules, self.bot.deck)
+            embed = settings_embed(zone, discord.utils.utcnow(), daily, schedules, deck)
             await interaction.response.send_message(embed=embed, ephemeral=True)
 
 

@@ -57,7 +57,7 @@ class ShowTermButton(discord.ui.DynamicItem[discord.ui.Button], template=r"defin
 
     @classmethod
     async def from_custom_id(cls, interaction, item, match):
-        deck = interaction.client.deck
+        deck = (await interaction.client.decks.for_guild(interaction.guild_id)).deck
         term = deck.get(match["term"])
         if term is None:  # the deck changed since the button was made
             self = cls.__new__(cls)
@@ -67,7 +67,7 @@ class ShowTermButton(discord.ui.DynamicItem[discord.ui.Button], template=r"defin
         return cls(term)
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        deck = interaction.client.deck
+        deck = (await interaction.client.decks.for_guild(interaction.guild_id)).deck
         term = deck.get(self.term_id)
         if term is None:
             await interaction.response.edit_message(content="That term is no longer in the deck.", view=None)

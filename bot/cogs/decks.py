@@ -1,0 +1,202 @@
+"""/deck import, list, remove and use: a class's own term lists next to the built-in deck."""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cogs.settings import MANAGERS, require_manager
+from bot.core.errors import BadInput
+from bot.decks import BUILTIN_KEY, check_name
+from bot.storage.decks import DeckInfo, DeckNameTaken
+from bot.ui import decks as ui
+from bot.ui.messages import clip, user_errors
+from content.importer import MAX_BYTES, ImportProblems, build_imported_deck, parse_term_file
+
+log = logging.getLogger(__name__)
+
+Action = Literal["add", "only", "stop"]
+
+
+class Decks(commands.Cog):
+    deck = app_commands.Group(
+        name="deck",
+        description="This server's decks: import your own terms, choose what the class studies",
+        guild_only=True,
+        default_permissions=MANAGERS,
+    )
+
+    def __init__(self, bot) -> None:
+        self.bot = bot
+        self.library = bot.decks
+        self.store = bot.decks.store
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(ui.RemoveDeckButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(ui.RemoveDeckButton)
+
+    # ----------------------------------------------------------------- import
+
+    @deck.command(name="import", description="Import a term list: CSV, or a Quizlet / Anki text export.")
+    @app_commands.describe(
+        file="CSV with a header term,definition — or term<TAB>definition per line",
+        name="What to call the deck, e.g. Unit 3 vocabulary",
+    )
+    async def import_(self, interaction: discord.Interaction, file: discord.Attachment, name: str) -> None:
+        async with user_errors(interaction):
+            require_manager(interaction)
+            name = check_name(name)
+            if file.size > MAX_BYTES:
+                raise BadInput(
+                    f"**{ui.safe(file.filename)}** is {file.size / 1_000_000:.1f} MB; the limit is 1 MB "
+                    "(about 2,000 terms). Split it into smaller decks."
+                )
+            if await self.store.find(interaction.guild_id, name) is not None:
+                raise BadInput(f"This server already has a deck called **{ui.safe(name)}**. Choose another name.")
+            # Downloading and checking up to 1 MB can take longer than Discord's 3-second window.
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            try:
+                data = await file.read()
+            except discord.HTTPException:
+                raise BadInput("I couldn't download that file from Discord. Please try again.") from None
+            try:
+                terms = parse_term_file(data, file.filename)
+            except ImportProblems as exc:
+                await interaction.followup.send(ui.problems_text(file.filename, exc.problems), ephemeral=True)
+                return
+            try:
+                info = await self.store.add(
+                    interaction.guild_id, name, terms, created_by=interaction.user.id,
+                    now=discord.utils.utcnow(), use=False,
+                )  # fmt: skip
+            except DeckNameTaken:
+                raise BadInput(f"This server already has a deck called **{ui.safe(name)}**.") from None
+            topics = len(build_imported_deck(info.id, info.name, terms).topics)
+            log.info("guild %s imported deck %s (%d terms)", interaction.guild_id, info.id, info.term_count)
+            await interaction.followup.send(ui.imported_text(info, topics), ephemeral=True)
+
+    # ----------------------------------------------------------------- list
+
+    @deck.command(name="list", description="The decks on this server and which ones are in use.")
+    async def list_(self, interaction: discord.Interaction) -> None:
+        decks = await self.store.list(interaction.guild_id)
+        builtin = self.library.builtin.deck
+        embed = ui.deck_list_embed(
+            decks, builtin.name, len(builtin.terms), await self.store.builtin_in_use(interaction.guild_id)
+        )
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    # ----------------------------------------------------------------- remove
+
+    @deck.command(name="remove", description="Remove an imported deck from this server (asks to confirm).")
+    @app_commands.describe(name="The imported deck to remove")
+    async def remove(self, interaction: discord.Interaction, name: str) -> None:
+        async with user_errors(interaction):
+            require_manager(interaction)
+            info = await self._find(interaction.guild_id, name)
+            text, view = ui.remove_confirm(interaction.user.id, info)
+            await interaction.response.send_message(text, view=view, ephemeral=True)
+
+    async def on_remove_answer(self, interaction: discord.Interaction, deck_id: int, confirm: bool) -> None:
+        async with user_errors(interaction):
+            require_manager(interaction)  # checked again: permissions can change in between
+            if not confirm:
+                await interaction.response.edit_message(content="Kept. Nothing was removed.", view=None)
+                return
+            info = await self.store.get(interaction.guild_id, deck_id)
+            if info is None or not await self.store.remove(interaction.guild_id, deck_id):
+                await interaction.response.edit_message(content="That deck was already removed.", view=None)
+                return
+            note = ""
+            if info.in_use and not await self._anything_in_use(interaction.guild_id):
+                await self.store.select(interaction.guild_id, builtin=True, deck_ids=[], now=discord.utils.utcnow())
+                note = f"\nIt was the only deck in use, so the class is back on the built-in **{self._builtin_name}** deck."
+            await self.library.changed(interaction.guild_id)
+            log.info("guild %s removed deck %s", interaction.guild_id, deck_id)
+            await interaction.response.edit_message(
+                content=f"🗑️ Removed **{ui.safe(info.name)}** ({info.term_count} terms).{note}", view=None
+            )
+
+    # ----------------------------------------------------------------- use
+
+    @deck.command(name="use", description="Choose which decks quizzes, daily terms, /define and reviews use.")
+    @app_commands.describe(
+        name="A deck: the built-in one or one you imported",
+        action="add: use it too (default) · only: use just this deck · stop: stop using it",
+    )
+    async def use(self, interaction: discord.Interaction, name: str, action: Action = "add") -> None:
+        async with user_errors(interaction):
+            require_manager(interaction)
+            guild_id = interaction.guild_id
+            decks = await self.store.list(guild_id)
+            builtin_on = await self.store.builtin_in_use(guild_id)
+            in_use = {d.id for d in decks if d.in_use}
+            is_builtin = name.strip().casefold() in (BUILTIN_KEY, "builtin", self._builtin_name.casefold())
+            target = None if is_builtin else await self._find(guild_id, name)
+            if action == "only":
+                builtin_on, in_use = is_builtin, set() if is_builtin else {target.id}
+            elif is_builtin:
+                builtin_on = action == "add"
+            elif action == "add":
+                in_use.add(target.id)
+            else:
+                in_use.discard(target.id)
+            if not builtin_on and not in_use:
+                raise BadInput(
+                    "That would leave the class with no deck at all. Add another deck first, "
+                    "or use `action: only` to switch to a single deck."
+                )
+            await self.store.select(guild_id, builtin=builtin_on, deck_ids=sorted(in_use), now=discord.utils.utcnow())
+            await self.library.changed(guild_id)
+            log.info("guild %s decks: built-in=%s imported=%s", guild_id, builtin_on, sorted(in_use))
+            chosen = [d for d in decks if d.id in in_use]
+            await interaction.response.send_message(
+                ui.selection_text(builtin_on, self._builtin_name, chosen), ephemeral=True
+            )
+
+    @remove.autocomplete("name")
+    async def imported_names(self, interaction: discord.Interaction, current: str):
+        return self._choices(await self.store.list(interaction.guild_id), current, builtin=False)
+
+    @use.autocomplete("name")
+    async def any_names(self, interaction: discord.Interaction, current: str):
+        return self._choices(await self.store.list(interaction.guild_id), current, builtin=True)
+
+    # ----------------------------------------------------------------- helpers
+
+    @property
+    def _builtin_name(self) -> str:
+        return self.library.builtin.deck.name
+
+    def _choices(self, decks: list[DeckInfo], current: str, *, builtin: bool) -> list[app_commands.Choice[str]]:
+        needle = current.strip().casefold()
+        names = ([f"{self._builtin_name} (built-in)"] if builtin else []) + [d.name for d in decks]
+        values = ([BUILTIN_KEY] if builtin else []) + [d.name for d in decks]
+        return [
+            app_commands.Choice(name=clip(n, 100), value=v)
+            for n, v in zip(names, values, strict=True)
+            if needle in n.casefold()
+        ][:25]
+
+    async def _find(self, guild_id: int, name: str) -> DeckInfo:
+        info = await self.store.find(guild_id, name)
+        if info is None:
+            decks = await self.store.list(guild_id)
+            known = ", ".join(f"**{ui.safe(d.name)}**" for d in decks[:10]) or "none yet (use `/deck import`)"
+            raise BadInput(f"There is no imported deck called **{ui.safe(name)}** here. Decks: {known}.")
+        return info
+
+    async def _anything_in_use(self, guild_id: int) -> bool:
+        if await self.store.builtin_in_use(guild_id):
+            return True
+        return any(d.in_use for d in await self.store.list(guild_id))
+
+
+async def setup(bot) -> None:
+    await bot.add_cog(Decks(bot))

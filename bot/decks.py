@@ -1,0 +1,99 @@
+"""Which deck a server draws from: the built-in one, its imported decks, or both.
+
+Every feature asks `await bot.decks.for_guild(guild_id)` and gets a `ServerDeck` (a merged
+`content.Deck` plus its lookup index), so define, autocomplete, quizzes, daily terms, reviews,
+tests and matching work with imported terms unchanged. Most servers use the built-in deck alone:
+they get the shared one without touching the database. The others are built once and cached
+until a teacher imports, removes or selects a deck there.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import content
+from bot.core.errors import BadInput
+from bot.core.lookup import TermIndex
+from bot.storage.decks import DeckStore
+from content.importer import build_imported_deck
+
+log = logging.getLogger(__name__)
+
+CACHE_SIZE = 128  # servers whose merged deck stays built; imported decks are at most 2,000 terms
+MAX_NAME = 60
+BUILTIN_KEY = "built-in"  # what /deck use takes for the built-in deck
+
+
+def check_name(name: str) -> str:
+    """A deck name as typed, tidied; raises BadInput with what to do instead."""
+    name = " ".join(name.split())
+    if not name:
+        raise BadInput("Give the deck a name, for example `Unit 3 vocabulary`.")
+    if len(name) > MAX_NAME:
+        raise BadInput(f"Deck names can be up to {MAX_NAME} characters; that one has {len(name)}.")
+    if name.casefold() in (BUILTIN_KEY, "builtin"):
+        raise BadInput("That name is kept for the built-in deck; choose another.")
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class ServerDeck:
+    deck: content.Deck
+    index: TermIndex
+
+    @classmethod
+    def of(cls, deck: content.Deck) -> ServerDeck:
+        return cls(deck, TermIndex(deck.terms))
+
+
+class DeckLibrary:
+    def __init__(self, builtin: ServerDeck, store: DeckStore) -> None:
+        self.builtin = builtin
+        self.store = store
+        self._custom: set[int] = set()
+        self._cache: OrderedDict[int, ServerDeck] = OrderedDict()
+
+    async def load(self) -> None:
+        """Read which servers draw on imported decks (start-up)."""
+        self._custom = await self.store.custom_guilds()
+        self._cache.clear()
+
+    async def for_guild(self, guild_id: int | None) -> ServerDeck:
+        """The deck this server's features draw from (the built-in deck in DMs)."""
+        if guild_id is None or guild_id not in self._custom:
+            return self.builtin
+        found = self._cache.get(guild_id)
+        if found is not None:
+            self._cache.move_to_end(guild_id)
+            return found
+        found = await self._build(guild_id)
+        self._cache[guild_id] = found
+        while len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return found
+
+    async def changed(self, guild_id: int) -> None:
+        """A teacher imported, removed or selected a deck here: rebuild on the next use."""
+        self._cache.pop(guild_id, None)
+        decks = await self.store.list(guild_id)
+        if any(d.in_use for d in decks) or not await self.store.builtin_in_use(guild_id):
+            self._custom.add(guild_id)
+        else:
+            self._custom.discard(guild_id)
+
+    async def _build(self, guild_id: int) -> ServerDeck:
+        parts = []
+        if await self.store.builtin_in_use(guild_id):
+            parts.append(self.builtin.deck)
+        for info in await self.store.list(guild_id):
+            if info.in_use:
+                parts.append(build_imported_deck(info.id, info.name, await self.store.terms(info.id)))
+        if not parts:  # cannot be selected, but a server must never be left with nothing to study
+            log.warning("guild %s had no deck selected; using the built-in deck", guild_id)
+            return self.builtin
+        if len(parts) == 1 and parts[0] is self.builtin.deck:
+            return self.builtin
+        name = " + ".join(p.name for p in parts)
+        return ServerDeck.of(content.Deck.merged(name, parts))
