@@ -32,12 +32,37 @@ EXTENSIONS = (
     "bot.cogs.practice",
     "bot.cogs.match",
     "bot.cogs.progress",
+    "bot.cogs.privacy",
+    "bot.cogs.about",
     "bot.cogs.decks",
 )
 
 
 class StudyTree(app_commands.CommandTree):
-    """Turns every error into one friendly ephemeral reply, logged with its context."""
+    """Turns every error into one friendly ephemeral reply, logged with its context.
+
+    Every slash command also gets one INFO line with its server, member, name and duration.
+    """
+
+    async def _call(self, interaction: discord.Interaction) -> None:
+        # discord.py runs every command (and autocomplete) through here: timing it here covers failures too.
+        if interaction.type is not discord.InteractionType.application_command:
+            await super()._call(interaction)
+            return
+        started, failed = time.perf_counter(), True
+        try:
+            await super()._call(interaction)
+            failed = interaction.command_failed
+        finally:
+            command = interaction.command
+            log.info(
+                "command /%s guild=%s user=%s %.0f ms%s",
+                command.qualified_name if command else interaction.data.get("name"),
+                interaction.guild_id or "dm",
+                interaction.user.id,
+                (time.perf_counter() - started) * 1000,
+                " (failed)" if failed else "",
+            )
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         original = getattr(error, "original", error)
