@@ -1,6 +1,6 @@
-"""Command line: python -m bot [run|check|define|sync|playground] ...
+"""Command line: python -m bot [run|check|define|sync|playground|backup|invite|import] ...
 
-Only `run`, `sync` and `playground` import discord.py, so `check` and `define` start fast.
+Only `run`, `sync`, `playground` and `invite` import discord.py, so `check` and `define` start fast.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def cmd_run(settings: Settings, args) -> int:
 
     from bot.app import create_bot
 
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, hide=(settings.token,))
     bot = create_bot(settings)
     try:
         bot.run(settings.token, log_handler=None)
@@ -44,38 +44,52 @@ def cmd_run(settings: Settings, args) -> int:
     return 0
 
 
-async def _check(settings: Settings) -> dict:
-    import content
-    from bot.storage import Database
+def _size_text(size: int) -> str:
+    return f"{size / 1024:.0f} KiB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MiB"
 
-    started = time.perf_counter()
-    deck = content.load_deck()
-    db = await Database.open(settings.database_path)
-    try:
-        version = await db.migrate()
-        counts = await db.table_counts()
-    finally:
-        await db.close()
-    size = settings.database_path.stat().st_size if settings.database_path.exists() else 0
-    return {
-        "terms": len(deck.terms),
-        "open_questions": len(deck.open_questions),
-        "list_questions": len(deck.list_questions),
-        "topics": [(t.name, len(deck.terms_in(t.id))) for t in deck.topics],
-        "schema_version": version,
-        "database": str(settings.database_path),
-        "database_bytes": size,
-        "rows": counts,
-        "seconds": time.perf_counter() - started,
-    }
+
+def _database_lines(path: Path) -> list[str]:
+    """What `check` says about the database, read-only: nothing is created or migrated.
+
+    Raises StorageError when the bot could not use it.
+    """
+    from bot.storage import MigrationError, StorageError
+    from bot.storage.database import load_migrations
+    from bot.storage.maintenance import inspect_database, location_problem
+
+    latest = load_migrations()[-1].version
+    report = inspect_database(path)
+    if report is None:
+        problem = location_problem(path)
+        if problem:
+            raise StorageError(problem)
+        return [
+            f"Database: {path} does not exist yet; the bot creates it (schema version {latest}) when it starts"
+        ]
+    if report.schema_version > latest:
+        raise MigrationError(
+            f"The database at {path} is at schema version {report.schema_version}, newer than this bot knows "
+            f"({latest}). Update the bot or point DATABASE_PATH at another file."
+        )
+    pending = latest - report.schema_version
+    wal = f" + {_size_text(report.wal_bytes)} write-ahead log" if report.wal_bytes else ""
+    lines = [
+        f"Database: {path} ({_size_text(report.size_bytes)}{wal}), schema version {report.schema_version}"
+        + (f" ({pending} migration{'s' if pending > 1 else ''} to apply at the next start)" if pending else "")
+    ]
+    lines += [f"  {table}: {rows:,} rows" for table, rows in report.rows.items()]
+    return lines
 
 
 def cmd_check(settings: Settings, args) -> int:
+    import content
     from bot.storage import StorageError
     from content import DeckError
 
+    started = time.perf_counter()
     try:
-        report = asyncio.run(_check(settings))
+        deck = content.load_deck()
+        database = _database_lines(settings.database_path)
     except DeckError as exc:
         print("The deck has problems:", file=sys.stderr)
         for problem in exc.problems:
@@ -83,20 +97,78 @@ def cmd_check(settings: Settings, args) -> int:
         return 1
     except StorageError as exc:
         return _fail(str(exc))
+    opens, lists = len(deck.open_questions), len(deck.list_questions)
     print(
-        f"Deck: {report['terms']} terms, {report['open_questions'] + report['list_questions']} questions "
-        f"({report['open_questions']} performance indicators, {report['list_questions']} lists), "
-        f"{len(report['topics'])} topics"
+        f"Deck: {len(deck.terms)} terms, {opens + lists} questions "
+        f"({opens} performance indicators, {lists} lists), {len(deck.topics)} topics"
     )
-    for name, count in report["topics"]:
-        print(f"  {name}: {count}")
+    for topic in deck.topics:
+        print(f"  {topic.name}: {len(deck.terms_in(topic.id))}")
+    print("\n".join(database))
+    print(f"OK in {(time.perf_counter() - started) * 1000:.0f} ms")
+    return 0
+
+
+def cmd_backup(settings: Settings, args) -> int:
+    from bot.storage import StorageError
+    from bot.storage.maintenance import backup_database
+
+    source, target = settings.database_path, args.path
+    if target.is_dir():  # a folder: a dated file inside it, handy for a nightly job
+        target = target / time.strftime("studybot-%Y%m%d-%H%M%S.sqlite3")
+    if target.exists() and target.resolve() == source.resolve():
+        return _fail(f"{target} is the live database itself; give the backup another name.")
+    if target.exists() and not args.force:
+        return _fail(f"{target} already exists. Choose another name, or add --force to replace it.")
+    started = time.perf_counter()
+    try:
+        size = backup_database(source, target)
+    except StorageError as exc:
+        return _fail(str(exc))
     print(
-        f"Database: {report['database']} ({report['database_bytes'] / 1024:.0f} KiB), "
-        f"schema version {report['schema_version']}"
+        f"Backed up {source} to {target} ({_size_text(size)}) in {(time.perf_counter() - started) * 1000:.0f} ms."
     )
-    for table, rows in report["rows"].items():
-        print(f"  {table}: {rows} rows")
-    print(f"OK in {report['seconds'] * 1000:.0f} ms")
+    return 0
+
+
+NO_CLIENT_ID = (
+    "No application id: pass --client-id, set APPLICATION_ID in .env, or set DISCORD_TOKEN (the id is "
+    "read from it). Find it at https://discord.com/developers/applications -> your app -> General "
+    "Information -> Application ID."
+)
+
+
+def application_id_from_token(token: str | None) -> int | None:
+    """The bot's id, which Discord puts base64-encoded before the first dot of its token."""
+    import base64
+    import binascii
+
+    head = (token or "").split(".", 1)[0]
+    try:
+        text = base64.b64decode(head + "=" * (-len(head) % 4), validate=True).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return int(text) if text.isdigit() else None
+
+
+def cmd_invite(settings: Settings, args) -> int:
+    from bot.permissions import INVITE, invite_url
+
+    client_id, source = args.client_id, "--client-id"
+    if client_id is None:
+        client_id, source = settings.application_id, "APPLICATION_ID"
+    if client_id is None:
+        # Very old applications have a bot id that differs from the application id: use --client-id then.
+        client_id, source = application_id_from_token(settings.token), "DISCORD_TOKEN"
+    if client_id is None:
+        return _fail(NO_CLIENT_ID)
+    print(invite_url(client_id))
+    names = ", ".join(name.replace("_", " ").title() for name in INVITE)
+    print(
+        f"Application id {client_id} (from {source}). Open the link, pick your server and keep every box "
+        f"ticked ({names}).",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -148,7 +220,7 @@ def cmd_sync(settings: Settings, args) -> int:
 
     from bot.app import create_bot
 
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, hide=(settings.token,))
     guild_id = args.guild or settings.dev_guild_id
 
     async def sync() -> list:
@@ -233,7 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Customer Relations study bot")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="connect to Discord and run the bot (default)")
-    sub.add_parser("check", help="validate the deck and migrate the database, then print a summary")
+    sub.add_parser("check", help="validate the deck and report on the database (read-only)")
     define = sub.add_parser("define", help="look up a term, like /define")
     define.add_argument("query")
     define.add_argument("--json", action="store_true", help="print one JSON object")
@@ -242,11 +314,16 @@ def build_parser() -> argparse.ArgumentParser:
     play = sub.add_parser("playground", help="try the bot offline in your browser, no token needed")
     play.add_argument("--port", type=int, help="local port for the page (default: a free one)")
     play.add_argument("--database", type=Path, help="database file (default: a fresh temporary one)")
+    backup = sub.add_parser("backup", help="copy the database safely, even while the bot runs")
+    backup.add_argument("path", type=Path, help="the new file (or a folder: a dated file inside it)")
+    backup.add_argument("--force", action="store_true", help="replace the file if it exists")
     imp = sub.add_parser("import", help="import a term list (CSV, TSV, Quizlet or Anki text) for one server")
     imp.add_argument("file", type=Path, help="the file, as /deck import takes it")
     imp.add_argument("--name", required=True, help="the deck's name, e.g. 'Unit 3 vocabulary'")
     imp.add_argument("--guild", type=int, required=True, help="the server's id (Developer Mode: right-click it)")
     imp.add_argument("--use", action="store_true", help="also put the deck in use there")
+    invite = sub.add_parser("invite", help="print the link that adds the bot to a server")
+    invite.add_argument("--client-id", type=int, help="the application id (default: APPLICATION_ID or the token)")
     return parser
 
 
@@ -257,6 +334,8 @@ COMMANDS = {
     "define": cmd_define,
     "sync": cmd_sync,
     "playground": cmd_playground,
+    "backup": cmd_backup,
+    "invite": cmd_invite,
     "import": cmd_import,
 }
 

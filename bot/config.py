@@ -22,6 +22,7 @@ class Settings:
     dev_guild_id: int | None = None
     log_level: str = "INFO"
     new_cards_per_day: int = 10
+    application_id: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "database_path", Path(self.database_path))
@@ -31,7 +32,7 @@ class Settings:
         return (
             f"Settings(token=<{hidden}>, database_path={str(self.database_path)!r}, "
             f"dev_guild_id={self.dev_guild_id}, log_level={self.log_level!r}, "
-            f"new_cards_per_day={self.new_cards_per_day})"
+            f"new_cards_per_day={self.new_cards_per_day}, application_id={self.application_id})"
         )
 
     @classmethod
@@ -51,6 +52,12 @@ class Settings:
         guild = get("DEV_GUILD_ID")
         if guild is not None and not guild.isdigit():
             raise ConfigError(f"DEV_GUILD_ID must be a server id (digits only), not {guild!r}.")
+        application = get("APPLICATION_ID")
+        if application is not None and not application.isdigit():
+            raise ConfigError(
+                f"APPLICATION_ID must be the application's id (digits only, Developer Portal -> General "
+                f"Information), not {application!r}."
+            )
         level = (get("LOG_LEVEL") or "INFO").upper()
         if level not in LOG_LEVELS:
             raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {level!r}.")
@@ -63,13 +70,28 @@ class Settings:
             dev_guild_id=int(guild) if guild else None,
             log_level=level,
             new_cards_per_day=int(per_day),
+            application_id=int(application) if application else None,
         )
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level, logging.INFO),
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-    )
+class HidingFormatter(logging.Formatter):
+    """Replaces secrets (the token) wherever they appear in a formatted line, tracebacks included."""
+
+    def __init__(self, fmt: str, secrets: tuple[str | None, ...]) -> None:
+        super().__init__(fmt)
+        self.secrets = tuple(s for s in secrets if s)
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        for secret in self.secrets:
+            text = text.replace(secret, "[hidden]")
+        return text
+
+
+def configure_logging(level: str, *, hide: tuple[str | None, ...] = ()) -> None:
+    """Log to stderr at `level`; any string in `hide` (pass the token) never reaches the output."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(HidingFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", hide))
+    logging.basicConfig(level=getattr(logging, level, logging.INFO), handlers=[handler])
     # discord.py's gateway chatter is noise at INFO for a classroom bot.
     logging.getLogger("discord").setLevel(max(logging.WARNING, logging.getLogger().level))

@@ -53,11 +53,12 @@ def test_define_unknown_prints_suggestions(tmp_path):
     assert "Did you mean" in plain.stdout
 
 
-def test_check_migrates_and_summarises(tmp_path):
+def test_check_summarises_without_creating_the_database(tmp_path):
     proc = run_cli(tmp_path, "check")
     assert proc.returncode == 0, proc.stderr
     assert "terms" in proc.stdout and "schema version" in proc.stdout and "topics" in proc.stdout
-    assert (tmp_path / "data" / "bot.sqlite3").exists(), "the missing data/ folder is created"
+    assert "does not exist yet" in proc.stdout
+    assert not (tmp_path / "data").exists(), "check is read-only: the bot creates the database when it starts"
 
 
 def test_check_reports_an_unusable_database_clearly(tmp_path):

@@ -26,13 +26,14 @@ from datetime import datetime
 import discord
 from discord.ext import commands, tasks
 
+from bot.permissions import CHANNEL_POST
 from bot.storage.schedules import ScheduleStore
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 30.0
-#: What a post needs in its channel; without Embed Links the term card would arrive empty.
-POST_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
+#: What a post needs in its channel (the invite asks for the same, see bot.permissions).
+POST_PERMISSIONS = CHANNEL_POST
 CHANNEL_GONE = "the channel was deleted, or I can no longer see it"
 
 

@@ -1,0 +1,28 @@
+"""The Discord permissions the bot needs, in one place.
+
+The bot needs permissions only for messages it posts by itself: quiz questions, reveals and podiums,
+the daily term, scheduled-quiz notices (all with embeds), and later edits of those messages (its
+own, which needs no extra permission). Replies to slash commands and buttons, private cards, the
+/progress chart and the /privacy export file included, travel through the interaction and need no
+channel permission at all. tests/test_permissions.py reads the code to keep this list honest.
+"""
+
+from __future__ import annotations
+
+#: What the bot must have in a channel to post there itself (the scheduler checks exactly these).
+#: Without Embed Links a question or term card would arrive empty.
+CHANNEL_POST: tuple[str, ...] = ("view_channel", "send_messages", "embed_links")
+
+#: Everything the invite link asks for.
+INVITE: tuple[str, ...] = CHANNEL_POST
+#: The OAuth2 scopes: the bot user, and its slash commands.
+INVITE_SCOPES: tuple[str, ...] = ("bot", "applications.commands")
+
+
+def invite_url(client_id: int) -> str:
+    """The OAuth2 URL that adds the bot to a server with `INVITE_SCOPES` and `INVITE` permissions."""
+    import discord
+
+    return discord.utils.oauth_url(
+        client_id, permissions=discord.Permissions(**dict.fromkeys(INVITE, True)), scopes=INVITE_SCOPES
+    )
