@@ -44,9 +44,9 @@ def deck_list_embed(decks: Sequence[DeckInfo], builtin_name: str, builtin_terms:
     lines = [f"{'✅' if builtin_on else '▫️'} **{builtin_name}** (built-in) · {builtin_terms} terms"]
     for deck in decks:
         when = discord.utils.format_dt(deck.created_at, "d")
+        by = f" by <@{deck.created_by}>" if deck.created_by else ""  # 0: the command line, or a forgotten member
         lines.append(
-            f"{'✅' if deck.in_use else '▫️'} **{safe(deck.name)}** · {deck.term_count} terms · "
-            f"imported {when} by <@{deck.created_by}>"
+            f"{'✅' if deck.in_use else '▫️'} **{safe(deck.name)}** · {deck.term_count} terms · imported {when}{by}"
         )
     if not decks:
         lines.append("\nNo imported decks yet. A teacher can add one with `/deck import`.")

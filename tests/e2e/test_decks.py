@@ -3,6 +3,7 @@ flowing through /define, autocomplete, quizzes, /test and /review unchanged."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -23,12 +24,12 @@ UNIT3_CSV = (
 ).encode()
 
 QUIZLET_TSV = (
-    "Zorblax retention\tKeeping customers by rewarding each visit with points.\n"
-    "Glimmer score\tA survey figure for how much customers like the shop.\n"
-    "Quoncept map\tA picture of every step a customer takes.\n"
-    "Frobnish desk\tThe place where complaints are taken and solved.\n"
-    "Plimber call\tA phone call made after a sale to check all is well.\n"
-).encode()
+    b"Zorblax retention\tKeeping customers by rewarding each visit with points.\n"
+    b"Glimmer score\tA survey figure for how much customers like the shop.\n"
+    b"Quoncept map\tA picture of every step a customer takes.\n"
+    b"Frobnish desk\tThe place where complaints are taken and solved.\n"
+    b"Plimber call\tA phone call made after a sale to check all is well.\n"
+)
 
 
 def reply_text(result) -> str:
@@ -188,7 +189,7 @@ async def test_an_imported_deck_is_visible_only_in_its_server(world):
 
 
 async def test_names_from_a_file_never_ping_anyone(world):
-    data = "term\tdefinition\n@everyone\tA ping that must stay text.\n**Bold**\tMarkdown as data.\n".encode()
+    data = b"term\tdefinition\n@everyone\tA ping that must stay text.\n**Bold**\tMarkdown as data.\n"
     result = await import_deck(world, data, "@everyone party", filename="t.tsv")
     assert "Imported" in reply_text(result)
     await world.teacher.slash(world.channel, "deck use", name="@everyone party")
@@ -198,32 +199,28 @@ async def test_names_from_a_file_never_ping_anyone(world):
     assert isinstance(found.response.message, discord.Message)
 
 
-def run_import(world, tmp_path, *args):
-    path = tmp_path / "unit3.csv"
-    path.write_bytes(UNIT3_CSV)
+async def run_import(world, tmp_path, filename: str, *args):
+    """`python -m bot import` as an operator runs it, next to the running bot (same database)."""
     env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
     env["DATABASE_PATH"] = str(world.bot.settings.database_path)
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "import", str(path), *args],
-        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60,
-    )  # fmt: skip
+    command = [sys.executable, "-m", "bot", "import", filename, *args]
+    return await asyncio.to_thread(
+        subprocess.run, command, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60
+    )
 
 
 async def test_an_operator_imports_from_the_command_line(world, tmp_path):
-    done = run_import(world, tmp_path, "--name", "Unit 3", "--guild", str(world.guild.id), "--use")
+    (tmp_path / "unit3.csv").write_bytes(UNIT3_CSV)
+    guild = str(world.guild.id)
+    done = await run_import(world, tmp_path, "unit3.csv", "--name", "Unit 3", "--guild", guild, "--use")
     assert done.returncode == 0, done.stderr
     assert f"Imported 'Unit 3' for server {world.guild.id}: 5 terms, in use." in done.stdout
     await world.restart()
     assert await define_title(world, "lapse ratio") == "Lapse ratio"
 
-    again = run_import(world, tmp_path, "--name", "unit 3", "--guild", str(world.guild.id))
+    again = await run_import(world, tmp_path, "unit3.csv", "--name", "unit 3", "--guild", guild)
     assert again.returncode == 1 and "already has a deck called" in again.stderr
     (tmp_path / "bad.tsv").write_text("CRM\tCustomer relationship management\nno tab here\n", encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
-    env["DATABASE_PATH"] = str(world.bot.settings.database_path)
-    bad = subprocess.run(
-        [sys.executable, "-m", "bot", "import", "bad.tsv", "--name", "Bad", "--guild", "1"],
-        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60,
-    )  # fmt: skip
+    bad = await run_import(world, tmp_path, "bad.tsv", "--name", "Bad", "--guild", "1")
     assert bad.returncode == 1 and "line 2" in bad.stderr and "Traceback" not in bad.stderr
     assert rows(world, "SELECT COUNT(*) FROM server_decks") == [(1,)]
