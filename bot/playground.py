@@ -55,21 +55,29 @@ async def open_playground(settings: Settings, *, port: int | None = None, deck=N
     from bot.app import create_bot
 
     bot = create_bot(settings, deck=deck)
-    # check_errors=False: a visitor's mistake must not tear the playground down; errors are logged.
-    async with simcord.run(bot, check_errors=False) as env:
-        await bot.tree.sync()
-        guild = env.create_guild("Customer Relations class")
-        channel = guild.create_text_channel("class")
-        teachers = guild.create_role(
-            "Teacher", permissions=discord.Permissions(manage_guild=True, manage_messages=True)
-        )
-        members = {}
-        for name in DEMO_MEMBERS:
-            roles = [teachers] if name == "ms_rivera" else []
-            members[name] = guild.add_member(env.create_user(name), roles=roles)
-        await members["ms_rivera"].send(channel, WELCOME)
-        async with env.preview(channel, viewers=list(members.values()), layout="channel", port=port) as preview:
-            yield Playground(env, guild, channel, members, preview)
+    try:
+        # check_errors=False: a visitor's mistake must not tear the playground down; errors are logged.
+        async with simcord.run(bot, check_errors=False) as env:
+            await bot.tree.sync()
+            guild = env.create_guild("Customer Relations class")
+            channel = guild.create_text_channel("class")
+            teachers = guild.create_role(
+                "Teacher", permissions=discord.Permissions(manage_guild=True, manage_messages=True)
+            )
+            members = {}
+            for name in DEMO_MEMBERS:
+                roles = [teachers] if name == "ms_rivera" else []
+                members[name] = guild.add_member(env.create_user(name), roles=roles)
+            await members["ms_rivera"].send(channel, WELCOME)
+            viewers = list(members.values())
+            async with env.preview(channel, viewers=viewers, layout="channel", port=port) as preview:
+                yield Playground(env, guild, channel, members, preview)
+    finally:
+        # simcord detaches the bot without closing it, and an open aiosqlite connection is a
+        # non-daemon thread: without this the process would hang after "Playground stopped."
+        if bot.db is not None:
+            await bot.db.close()
+            bot.db = None
 
 
 async def _serve(settings: Settings, port: int | None) -> None:

@@ -18,12 +18,24 @@ def settings(tmp_path) -> Settings:
     return Settings(token=None, database_path=tmp_path / "bot.sqlite3")
 
 
-@pytest.fixture
-def make_bot(settings):
-    def make():
-        return create_bot(settings, rng=random.Random(1234))
+@pytest_asyncio.fixture
+async def make_bot(settings):
+    bots = []
 
-    return make
+    def make():
+        bot = create_bot(settings, rng=random.Random(1234))
+        bots.append(bot)
+        return bot
+
+    yield make
+    # simcord detaches a bot without closing it, so each bot's aiosqlite connection (a non-daemon
+    # worker thread) would live until the garbage collector happened to find the bot, and one still
+    # open at exit keeps the interpreter waiting after pytest's report. Close them here (this
+    # fixture's teardown runs after simcord_env's, which depends on it).
+    for bot in bots:
+        if bot.db is not None:
+            await bot.db.close()
+            bot.db = None
 
 
 @pytest.fixture
