@@ -10,6 +10,7 @@ until a teacher imports, removes or selects a deck there.
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -28,9 +29,10 @@ BUILTIN_KEY = "built-in"  # what /deck use takes for the built-in deck
 
 def check_name(name: str) -> str:
     """A deck name as typed, tidied; raises BadInput with what to do instead."""
-    name = " ".join(name.split())
-    if not name:
-        raise BadInput("Give the deck a name, for example `Unit 3 vocabulary`.")
+    # Invisible characters (zero-width spaces, direction overrides, control codes) are dropped.
+    name = " ".join("".join(c for c in name if unicodedata.category(c) not in ("Cc", "Cf")).split())
+    if not any(c.isalnum() for c in name):
+        raise BadInput("Give the deck a name with letters or digits, for example `Unit 3 vocabulary`.")
     if len(name) > MAX_NAME:
         raise BadInput(f"Deck names can be up to {MAX_NAME} characters; that one has {len(name)}.")
     if name.casefold() in (BUILTIN_KEY, "builtin"):

@@ -126,7 +126,7 @@ async def test_bad_options_are_refused_before_anything_is_read(world):
         world.channel, "deck import", file=("big.csv", b"term,definition\n" + b"x" * 1_000_001), name="Big"
     )
     assert too_big.ephemeral and "the limit is 1 MB" in too_big.response.content
-    for name, expected in (("   ", "Give the deck a name"), ("x" * 61, "up to 60 characters"), ("built-in", "kept")):
+    for name, expected in (("   ", "Give the deck a name with letters"), ("x" * 61, "up to 60 characters"), ("built-in", "kept")):
         result = await import_deck(world, UNIT3_CSV, name)
         assert result.ephemeral and expected in result.response.content
     await import_deck(world, UNIT3_CSV, "Unit 3")
