@@ -463,7 +463,8 @@ def _check_names(terms: list[ImportedTerm], problems: _Problems) -> None:
 
 
 def _slug(text: str, fallback: str) -> str:
-    slug = normalize(text).replace(" ", "-")
+    # Ids go into custom_ids matched by [a-z0-9-] templates: Latin letters and digits only.
+    slug = re.sub(r"[^a-z0-9]+", "-", normalize(text)).strip("-")
     while len(slug) > SLUG_MAX:
         cut = _SLUG_CUT.sub("", slug)
         slug = cut if cut and len(cut) < len(slug) else slug[:SLUG_MAX].rstrip("-")

@@ -5,17 +5,19 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_NON_WORD = re.compile(r"[^0-9a-z]+")
+_NON_WORD = re.compile(r"[\W_]+")
 
 
 def normalize(text: str) -> str:
-    """Fold text to a comparable key: lowercase ASCII words separated by single spaces.
+    """Fold text to a comparable key: lowercase words separated by single spaces.
 
     "Customer-Centric", "customer centric" and "  CUSTOMER  centric!" all give "customer centric";
-    "&" reads as "and"; accents are dropped ("Café" -> "cafe").
+    "&" reads as "and"; accents are dropped ("Café" -> "cafe"). Letters of other scripts stay
+    ("خدمة العملاء", "顧客"), so an imported deck in any language can be looked up; punctuation
+    outside ASCII is dropped (a curly apostrophe joins "don’t" into "dont").
     """
     text = unicodedata.normalize("NFKD", text.replace("&", " and "))
-    text = text.encode("ascii", "ignore").decode("ascii").casefold()
+    text = "".join(c for c in text if c.isascii() or c.isalnum()).casefold()
     return _NON_WORD.sub(" ", text).strip()
 
 

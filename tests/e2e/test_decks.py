@@ -224,3 +224,14 @@ async def test_an_operator_imports_from_the_command_line(world, tmp_path):
     bad = await run_import(world, tmp_path, "bad.tsv", "--name", "Bad", "--guild", "1")
     assert bad.returncode == 1 and "line 2" in bad.stderr and "Traceback" not in bad.stderr
     assert rows(world, "SELECT COUNT(*) FROM server_decks") == [(1,)]
+
+
+async def test_terms_in_other_scripts_can_be_looked_up(world):
+    data = "term\tdefinition\nخدمة العملاء\tمساعدة العملاء قبل الشراء وبعده.\n顧客満足\t顧客が期待に対して感じる満足の度合い。\n"
+    await import_deck(world, data.encode(), "Languages", filename="lang.tsv")
+    await world.teacher.slash(world.channel, "deck use", name="Languages", action="only")
+    assert await define_title(world, "خدمة العملاء") == "خدمة العملاء"
+    assert await define_title(world, "顧客満足") == "顧客満足"
+    choices = await world.alice.autocomplete(world.channel, "define", "term", "顧客")
+    assert [c["name"] for c in choices] == ["顧客満足"]
+    assert all(c["value"].isascii() for c in choices)  # ids fit the buttons' custom_id templates
