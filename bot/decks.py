@@ -12,13 +12,15 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import content
 from bot.core.errors import BadInput
 from bot.core.lookup import TermIndex
 from bot.storage.decks import DeckStore
-from content.importer import build_imported_deck
+from content.importer import ImportedTerm, build_imported_deck
+from content.text import compact
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,12 @@ class ServerDeck:
     @classmethod
     def of(cls, deck: content.Deck) -> ServerDeck:
         return cls(deck, TermIndex(deck.terms))
+
+
+def shared_names(deck: content.Deck, terms: Sequence[ImportedTerm]) -> list[str]:
+    """Imported term names that `deck` already uses as a name or alias (lookups find the first)."""
+    taken = {compact(label) for term in deck.terms for label in (term.name, *term.aliases)}
+    return [t.name for t in terms if compact(t.name) in taken]
 
 
 class DeckLibrary:

@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot.cogs.settings import MANAGERS, require_manager
 from bot.core.errors import BadInput
-from bot.decks import BUILTIN_KEY, check_name
+from bot.decks import BUILTIN_KEY, check_name, shared_names
 from bot.storage.decks import DeckInfo, DeckNameTaken
 from bot.ui import decks as ui
 from bot.ui.messages import clip, user_errors
@@ -78,8 +78,9 @@ class Decks(commands.Cog):
             except DeckNameTaken:
                 raise BadInput(f"This server already has a deck called **{ui.safe(name)}**.") from None
             topics = len(build_imported_deck(info.id, info.name, terms).topics)
+            clashes = shared_names((await self.library.for_guild(interaction.guild_id)).deck, terms)
             log.info("guild %s imported deck %s (%d terms)", interaction.guild_id, info.id, info.term_count)
-            await interaction.followup.send(ui.imported_text(info, topics), ephemeral=True)
+            await interaction.followup.send(ui.imported_text(info, topics, clashes), ephemeral=True)
 
     # ----------------------------------------------------------------- list
 

@@ -31,13 +31,20 @@ def problems_text(filename: str, problems: Sequence[Problem]) -> str:
     return clip("\n".join(lines), 2000)
 
 
-def imported_text(info: DeckInfo, topics: int) -> str:
+def imported_text(info: DeckInfo, topics: int, clashes: Sequence[str] = ()) -> str:
     spread = f" in {topics} topics" if topics > 1 else ""
-    return (
+    text = (
         f"✅ Imported **{safe(info.name)}**: {info.term_count} terms{spread}.\n"
-        f"It is not in use yet: `/deck use name:{info.name}` adds it to this server's quizzes, daily terms, "
+        f"It is not in use yet: `/deck use name:{safe(info.name)}` adds it to this server's quizzes, daily terms, "
         "/define and reviews."
     )
+    if clashes:
+        names = ", ".join(f"**{safe(n, 40)}**" for n in clashes[:5]) + (" …" if len(clashes) > 5 else "")
+        text += (
+            f"\nℹ️ {len(clashes)} of its terms {'shares' if len(clashes) == 1 else 'share'} a name with a deck in use here ({names}): "
+            "/define shows the one already in use; use `action: only` to study this deck alone."
+        )
+    return clip(text, 2000)
 
 
 def deck_list_embed(decks: Sequence[DeckInfo], builtin_name: str, builtin_terms: int, builtin_on: bool):

@@ -112,6 +112,12 @@ async def test_quiz_test_and_review_draw_from_an_imported_deck_alone(world):
 
 
 async def test_a_file_with_problems_stores_nothing_and_names_the_lines(world):
+    clash = await import_deck(world, b"term,definition\nCRM,Our own words for it.\nLapse ratio,Cards left unused.\n", "Mine")
+    assert "1 of its terms shares a name with a deck in use here (**CRM**)" in reply_text(clash)
+    await world.teacher.click(
+        (await world.teacher.slash(world.channel, "deck remove", name="Mine")).response,
+        custom_id=f"deckrm:{world.teacher.id}:1:y",
+    )
     bad = b"term,definition\nCRM,Customer relationship management\n,No term here\nNPS,\nCRM,Again\n"
     result = await import_deck(world, bad, "Broken")
     text = reply_text(result)
