@@ -83,7 +83,7 @@ class StudyTree(app_commands.CommandTree):
                 interaction.user.id,
                 exc_info=original,
             )
-            text = "Sorry, something went wrong on my side. Please try again in a moment."
+            text = messages.failure_text(original)  # e.g. "storage busy" for a locked database
         await messages.reply_error(interaction, text)
 
 

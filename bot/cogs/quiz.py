@@ -18,7 +18,7 @@ from bot.core.questions import Mode, make_questions
 from bot.core.quiz import QuizError, QuizRound, period_key, period_keys
 from bot.storage.quiz import AnswerRow, AnswerWriter, QuizRepo
 from bot.ui.leaderboard import LeaderboardPage, leaderboard_message
-from bot.ui.messages import reply_error, user_errors
+from bot.ui.messages import failure_text, reply_error, user_errors
 from bot.ui.quiz import ChoiceButton, TypedAnswerModal
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ class Quiz(commands.Cog):
         self.writer = AnswerWriter(bot.db)
         self.runners: dict[int, RoundRunner] = {}  # channel id -> running round
         self.by_round: dict[int, RoundRunner] = {}
+        self.unsaved: set[int] = set()  # rounds that ended while their end could not be stored
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(ChoiceButton, LeaderboardPage)
@@ -125,7 +126,8 @@ class Quiz(commands.Cog):
         questions = make_questions(deck, count, mode, self.bot.rng, topic)
         if not questions:
             raise BadInput("There are no terms to ask about in that topic.")
-        round_id = await self.repo.create_round(
+        now_ms = int(discord.utils.utcnow().timestamp() * 1000)
+        new_round = dict(
             guild_id=guild_id,
             channel_id=channel.id,
             started_by=started_by,
@@ -133,9 +135,12 @@ class Quiz(commands.Cog):
             mode=mode.value,
             question_count=len(questions),
             seconds=seconds,
-            started_at_ms=int(discord.utils.utcnow().timestamp() * 1000),
+            started_at_ms=now_ms,
             schedule_id=schedule_id,
         )
+        round_id = await self.repo.create_round(**new_round)
+        if round_id is None and await self._close_unsaved(channel.id, now_ms):
+            round_id = await self.repo.create_round(**new_round)
         if round_id is None:
             raise BadInput("A quiz is already running here. Wait for it to finish or use /quiz stop.")
         state = QuizRound(questions, seconds, started_by, round_id=round_id)
@@ -143,6 +148,16 @@ class Quiz(commands.Cog):
         self.runners[channel.id] = runner
         self.by_round[round_id] = runner
         return runner
+
+    async def _close_unsaved(self, channel_id: int, now_ms: int) -> bool:
+        """Close the channel's round if it is still active only because its end failed to save
+        (e.g. the database was locked then); True if the channel is free now."""
+        stale = await self.repo.active_round_in(channel_id)
+        if stale is None or stale.id not in self.unsaved:
+            return False
+        await self.repo.interrupt_active_rounds(now_ms, channel_id=channel_id)
+        self.unsaved.discard(stale.id)
+        return True
 
     def forget(self, runner: RoundRunner) -> None:
         self.runners.pop(runner.channel.id, None)
@@ -275,10 +290,10 @@ class Quiz(commands.Cog):
         )
         try:
             await self.writer.record(row)
-        except Exception:
+        except Exception as exc:
             log.exception("answer of user %s in round %s not saved", answer.user_id, row.round_id)
             runner.round.withdraw(answer.user_id)
-            await interaction.followup.send("⚠️ I couldn't save your answer. Please try again.", ephemeral=True)
+            await reply_error(interaction, f"I couldn't save your answer. {failure_text(exc)}")
             return
         await interaction.followup.send(f"🔒 Locked in: {label}", ephemeral=True)
         runner.answered()

@@ -16,6 +16,10 @@ log = logging.getLogger(__name__)
 
 REVEAL_PAUSE = 5.0  # seconds between a reveal and the next question
 COUNT_EDIT_INTERVAL = 2.0  # the "answers" counter is edited at most this often (rate limits)
+FAILED_NOTE = (
+    "⚠️ This quiz stopped because of a problem on my side. Points already earned are kept; "
+    "start a new one with /quiz start."
+)
 
 
 class RoundRunner:
@@ -102,6 +106,7 @@ class RoundRunner:
         except Exception:
             log.exception("quiz round %s failed", self.round.round_id)
             await self._save_result("interrupted")
+            await self._say_failed()
         finally:
             self.cog.forget(self)
 
@@ -150,3 +155,13 @@ class RoundRunner:
             )
         except Exception:
             log.exception("could not save the result of round %s", self.round.round_id)
+            self.cog.unsaved.add(self.round.round_id)  # a new /quiz start in the channel closes it
+
+    async def _say_failed(self) -> None:
+        """After a failure on the bot's side (not Discord's): take the buttons away and say so."""
+        try:
+            if self.message is not None:
+                await self.message.edit(view=None)
+            await self.channel.send(FAILED_NOTE)
+        except discord.HTTPException:
+            log.warning("could not announce the end of failed round %s", self.round.round_id)

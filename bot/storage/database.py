@@ -165,7 +165,8 @@ class Database:
                 await _run(self.conn, f"PRAGMA user_version = {migration.version:d}")
                 await _run(self.conn, "COMMIT")
             except sqlite3.Error as exc:
-                await _run(self.conn, "ROLLBACK")
+                if self.conn.in_transaction:  # not after a failed BEGIN, nor after SQLite rolled back
+                    await _run(self.conn, "ROLLBACK")
                 if "readonly" in str(exc):
                     raise StorageError(
                         f"The database at {self.path} is read-only ({exc}). Make it writable or set DATABASE_PATH."
@@ -184,10 +185,13 @@ class Database:
             await _run(self.conn, "BEGIN IMMEDIATE")
             try:
                 yield self.conn
+                await _run(self.conn, "COMMIT")
             except BaseException:
-                await _run(self.conn, "ROLLBACK")
+                # SQLite has already rolled back after some errors (a full disk, for one), and a
+                # failed COMMIT leaves the transaction open: roll back what is open, keep the error.
+                if self.conn.in_transaction:
+                    await _run(self.conn, "ROLLBACK")
                 raise
-            await _run(self.conn, "COMMIT")
 
     async def table_counts(self) -> dict[str, int]:
         async with self.conn.execute(

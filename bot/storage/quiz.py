@@ -215,13 +215,14 @@ class QuizRepo:
                 [(guild_id, p, uid, int(won)) for uid, won in players for p in periods],
             )
 
-    async def interrupt_active_rounds(self, ended_at_ms: int) -> list[ActiveRound]:
-        """Close rounds left active by a crash or restart; their points stay on the leaderboard."""
+    async def interrupt_active_rounds(self, ended_at_ms: int, channel_id: int | None = None) -> list[ActiveRound]:
+        """Close rounds left active by a crash or restart (or only the one in `channel_id`, whose
+        end could not be saved); their points stay on the leaderboard."""
         async with self.db.transaction() as conn:
             async with conn.execute(
                 "UPDATE quiz_rounds SET status = 'interrupted', ended_at = ? WHERE status = 'active'"
-                " RETURNING id, guild_id, channel_id, message_id",
-                (ended_at_ms,),
+                " AND (? IS NULL OR channel_id = ?) RETURNING id, guild_id, channel_id, message_id",
+                (ended_at_ms, channel_id, channel_id),
             ) as cur:
                 rows = await cur.fetchall()
         return [ActiveRound(*r) for r in rows]

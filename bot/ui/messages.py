@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,6 +14,10 @@ from bot.core.errors import StudyBotError
 log = logging.getLogger(__name__)
 
 ERROR_COLOUR = discord.Colour.red()
+STORAGE_BUSY = "The bot's storage is busy right now; please try again in a moment."
+SOMETHING_WRONG = "Sorry, something went wrong on my side. Please try again in a moment."
+# Locked by another process beyond the busy timeout, disk full, I/O error: all pass, so "try again".
+_PASSING_STORAGE_ERRORS = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR}
 
 
 def clip(text: str, limit: int) -> str:
@@ -53,3 +58,24 @@ async def user_errors(interaction: discord.Interaction) -> AsyncIterator[None]:
         yield
     except StudyBotError as exc:
         await reply_error(interaction, str(exc))
+
+
+def failure_text(error: BaseException) -> str:
+    """What to tell a member whose action failed on the bot's side (not because of their input)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF in _PASSING_STORAGE_ERRORS:  # the low byte is the primary code
+        return STORAGE_BUSY
+    return SOMETHING_WRONG
+
+
+@asynccontextmanager
+async def component_errors(interaction: discord.Interaction, what: str) -> AsyncIterator[None]:
+    """For button and modal callbacks, whose failures discord.py only logs (the member would see
+    "This interaction failed"): a friendly ephemeral reply instead, and the error logged with context."""
+    try:
+        yield
+    except StudyBotError as exc:
+        await reply_error(interaction, str(exc))
+    except Exception as exc:
+        log.exception("%s failed (guild=%s user=%s)", what, interaction.guild_id, interaction.user.id)
+        await reply_error(interaction, failure_text(exc))

@@ -9,7 +9,7 @@ import discord
 
 from bot.core.questions import Kind, Question
 from bot.core.quiz import MAX_POINTS, MIN_POINTS, Player, Reveal
-from bot.ui.messages import clip
+from bot.ui.messages import clip, component_errors
 from content.model import Deck
 
 QUIZ_COLOUR = discord.Colour.from_rgb(88, 101, 242)
@@ -71,7 +71,8 @@ class ChoiceButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         cog = interaction.client.get_cog("Quiz")
-        await cog.on_choice(interaction, self.round_id, self.number, self.choice)
+        async with component_errors(interaction, f"quiz button {self.choice} of round {self.round_id}"):
+            await cog.on_choice(interaction, self.round_id, self.number, self.choice)
 
 
 def question_view(round_id: int, number: int, question: Question) -> discord.ui.View:
@@ -98,7 +99,8 @@ class TypedAnswerModal(discord.ui.Modal):
         self._on_submit_answer = on_submit_answer
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        await self._on_submit_answer(interaction, self.answer.value)
+        async with component_errors(interaction, "typed quiz answer"):
+            await self._on_submit_answer(interaction, self.answer.value)
 
 
 def reveal_embed(reveal: Reveal, total: int, deck: Deck, names: dict[int, str]) -> discord.Embed:

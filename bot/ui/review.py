@@ -12,7 +12,7 @@ from datetime import datetime
 
 import discord
 
-from bot.ui.messages import clip
+from bot.ui.messages import clip, component_errors
 from content.model import Deck, ListQuestion, OpenQuestion, Term
 
 Card = Term | OpenQuestion | ListQuestion
@@ -149,7 +149,8 @@ class ReviewButton(discord.ui.DynamicItem[discord.ui.Button], template=TEMPLATE)
         return cls(token, item.label or token.action, item.style)
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await interaction.client.get_cog("Review").on_button(interaction, self.token)
+        async with component_errors(interaction, f"review button {self.token.action}"):
+            await interaction.client.get_cog("Review").on_button(interaction, self.token)
 
 
 def front_view(token: ReviewToken) -> discord.ui.View:
