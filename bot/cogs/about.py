@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cogs.common import deck_for
 from bot.ui.about import about_embed
 
 DISTRIBUTION = "cr-study-bot"  # [project] name in pyproject.toml
@@ -33,7 +34,7 @@ class About(commands.Cog):
 
     @app_commands.command(name="about", description="Version, deck, uptime and latency of this bot.")
     async def about(self, interaction: discord.Interaction) -> None:
-        deck = self.bot.deck
+        deck = await deck_for(interaction)  # what this server studies (built-in plus any imported decks)
         embed = about_embed(
             version=self.version,
             deck_name=deck.name,

@@ -241,3 +241,12 @@ async def test_terms_in_other_scripts_can_be_looked_up(world):
     choices = await world.alice.autocomplete(world.channel, "define", "term", "顧客")
     assert [c["name"] for c in choices] == ["顧客満足"]
     assert all(c["value"].isascii() for c in choices)  # ids fit the buttons' custom_id templates
+
+
+async def test_about_counts_the_decks_the_server_studies(world):
+    await import_deck(world, UNIT3_CSV, "Unit 3")
+    await world.teacher.slash(world.channel, "deck use", name="Unit 3")
+    about = await world.alice.slash(world.channel, "about")
+    deck = {f.name: f.value for f in about.response.embeds[0].fields}["Deck"]
+    built_in = len(world.bot.deck.terms)
+    assert deck.startswith(f"Customer Relations + Unit 3: {built_in + 5} terms in")
