@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 
 import pytest
@@ -181,14 +182,50 @@ async def test_restart_closes_the_interrupted_round_and_keeps_points(world):
     assert stale  # the old message lost its buttons, so nobody can click them any more
 
 
-async def test_a_failing_send_ends_the_round_cleanly(world):
-    world.env.inject_error("POST", "/channels/*/messages", status=403, code=50013, message="Missing Permissions")
+@pytest.mark.parametrize(
+    ("status", "code", "message"),
+    [
+        (403, 50013, "Missing Permissions"),
+        (404, 10003, "Unknown Channel"),
+        (500, 0, "Internal Server Error"),
+    ],
+)
+async def test_a_failing_send_ends_the_round_cleanly(world, status, code, message):
+    world.env.inject_error("POST", "/channels/*/messages", status=status, code=code, message=message, times=None)
     result = await start(world, questions=3)
     assert "started a quiz" in result.response.content
     assert runner_of(world) is None
     assert rows(world, "SELECT status FROM quiz_rounds") == [("interrupted",)]
+    world.env.backend.faults.clear()
     again = await start(world, questions=1)
     assert "started a quiz" in again.response.content
+    assert world.channel.last_message.embeds[0].title.startswith("Question 1/1")
+
+
+async def test_a_send_failing_mid_round_ends_that_round_only(world, caplog):
+    caplog.set_level(logging.WARNING, logger="bot.cogs.quiz_runner")
+    other = world.guild.create_text_channel("other-class")
+    await start(world, questions=3, mode="true_false", seconds=10)
+    first = world.channel.last_message
+    await world.alice.click(first, custom_id=button(world, question_of(world).answer))
+    await world.bob.slash(other, "quiz start", questions=2, mode="true_false", seconds=10)
+    # The bot loses the right to post in #class only: its second question cannot be sent.
+    world.env.inject_error(
+        "POST", f"/channels/{world.channel.id}/messages", status=403, code=50013, message="Missing Permissions",
+        times=None,
+    )  # fmt: skip
+    await world.env.advance_time(10 + 5)
+    assert runner_of(world) is None
+    assert "ended by a Discord error: 403" in caplog.text
+    assert rows(world, "SELECT status FROM quiz_rounds WHERE channel_id = ?", (world.channel.id,)) == [
+        ("interrupted",)
+    ]
+    assert rows(world, "SELECT user_id FROM quiz_totals WHERE period = 'all'") == [(world.alice.id,)], "kept"
+    # The round in the other channel goes on to its podium, and the scheduler loop is alive.
+    await world.env.advance_time(10 + 5 + 10)
+    assert other.last_message.embeds[0].title == "Quiz ended", "two silent questions end it, as usual"
+    assert rows(world, "SELECT status FROM quiz_rounds WHERE channel_id = ?", (other.id,)) == [("abandoned",)]
+    assert world.bot.get_cog("Scheduler").tick.is_running()
 
 
 async def test_options_are_validated(world):

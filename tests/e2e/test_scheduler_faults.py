@@ -9,6 +9,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import discord
+import pytest
 
 from tests.e2e.test_daily import advance_to, posts, set_daily
 
@@ -27,16 +28,20 @@ async def daily_show(world) -> dict[str, str]:
     return {f.name: f.value for f in embed.fields}
 
 
-async def test_a_failed_send_is_retried_the_same_day_with_the_same_term(world, caplog):
+@pytest.mark.parametrize(("status", "message"), [(500, "Internal Server Error"), (503, "Service Unavailable")])
+async def test_a_failed_send_is_retried_the_same_day_with_the_same_term(world, caplog, status, message):
     caplog.set_level(logging.WARNING, logger="bot.cogs.daily")
     await set_daily(world)
-    world.env.inject_error("POST", MESSAGES, status=503, message="Service Unavailable", times=1)
+    world.env.inject_error("POST", MESSAGES, status=status, message=message, times=1)
     await advance_to(world, NINE + timedelta(seconds=30))
     assert posts(world) == []
     [(term_id, status, attempts)] = rows(world, "SELECT term_id, status, attempts FROM daily_posts")
     assert (status, attempts) == ("failed", 1)
     assert "not sent (attempt 1)" in caplog.text
-    assert "Not sent yet (1 attempts)" in (await daily_show(world))["⚠️ Today's post"]
+    shown = await daily_show(world)
+    assert "Not sent yet (1 attempts)" in shown["⚠️ Today's post"] and "⏸️ Paused" not in shown, (
+        "a retry, not a pause"
+    )
     await advance_to(world, NINE + timedelta(minutes=1))  # the first retry comes a minute later
     [post] = posts(world)
     assert post.created_at == NINE + timedelta(minutes=1)
@@ -45,6 +50,25 @@ async def test_a_failed_send_is_retried_the_same_day_with_the_same_term(world, c
     assert rows(world, "SELECT rotation_pos FROM daily_settings") == [(1,)], "the rotation moved once"
     await advance_to(world, NINE + timedelta(hours=2))
     assert len(posts(world)) == 1
+
+
+async def test_a_channel_that_refuses_posts_pauses_only_its_own_server(world):
+    other = world.env.create_guild("Marketing 201")
+    hall = other.create_text_channel("hall")
+    managers = other.create_role("Teacher", permissions=discord.Permissions(manage_guild=True))
+    teacher = other.add_member(world.env.create_user("mr_okafor"), roles=[managers])
+    await set_daily(world)
+    await teacher.slash(hall, "daily set", channel=hall, time="09:00")
+    world.env.inject_error(
+        "POST", f"/channels/{world.channel.id}/messages", status=403, code=50001, message="Missing Access",
+        times=None,
+    )  # fmt: skip
+    await advance_to(world, NINE + timedelta(seconds=30))
+    assert "Missing Access" in (await daily_show(world))["⏸️ Paused"]
+    assert len(posts(world, hall)) == 1, "the other server's post went out in the same tick"
+    await advance_to(world, NINE + timedelta(days=1, seconds=30))
+    assert len(posts(world, hall)) == 2 and posts(world) == [], "the loop goes on; the paused one waits"
+    assert world.bot.get_cog("Scheduler").tick.is_running()
 
 
 async def test_after_four_failed_sends_the_day_is_given_up(world):
