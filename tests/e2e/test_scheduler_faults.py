@@ -28,6 +28,17 @@ async def daily_show(world) -> dict[str, str]:
     return {f.name: f.value for f in embed.fields}
 
 
+async def two_servers_with_a_daily_term(world):
+    """The class server's daily term in #class, and a second server's in its #hall (returned)."""
+    other = world.env.create_guild("Marketing 201")
+    hall = other.create_text_channel("hall")
+    managers = other.create_role("Teacher", permissions=discord.Permissions(manage_guild=True))
+    teacher = other.add_member(world.env.create_user("mr_okafor"), roles=[managers])
+    await set_daily(world)
+    await teacher.slash(hall, "daily set", channel=hall, time="09:00")
+    return hall
+
+
 @pytest.mark.parametrize(("status", "message"), [(500, "Internal Server Error"), (503, "Service Unavailable")])
 async def test_a_failed_send_is_retried_the_same_day_with_the_same_term(world, caplog, status, message):
     caplog.set_level(logging.WARNING, logger="bot.cogs.daily")
@@ -53,12 +64,7 @@ async def test_a_failed_send_is_retried_the_same_day_with_the_same_term(world, c
 
 
 async def test_a_channel_that_refuses_posts_pauses_only_its_own_server(world):
-    other = world.env.create_guild("Marketing 201")
-    hall = other.create_text_channel("hall")
-    managers = other.create_role("Teacher", permissions=discord.Permissions(manage_guild=True))
-    teacher = other.add_member(world.env.create_user("mr_okafor"), roles=[managers])
-    await set_daily(world)
-    await teacher.slash(hall, "daily set", channel=hall, time="09:00")
+    hall = await two_servers_with_a_daily_term(world)
     world.env.inject_error(
         "POST", f"/channels/{world.channel.id}/messages", status=403, code=50001, message="Missing Access",
         times=None,
@@ -133,12 +139,7 @@ async def test_a_failing_quiz_notice_pauses_the_channel_schedules(world):
 
 
 async def test_one_broken_server_does_not_stop_the_others(world, monkeypatch, caplog):
-    other = world.env.create_guild("Marketing 201")
-    hall = other.create_text_channel("hall")
-    managers = other.create_role("Teacher", permissions=discord.Permissions(manage_guild=True))
-    teacher = other.add_member(world.env.create_user("mr_okafor"), roles=[managers])
-    await set_daily(world)
-    await teacher.slash(hall, "daily set", channel=hall, time="09:00")
+    hall = await two_servers_with_a_daily_term(world)
     daily = world.bot.get_cog("DailyTerm")
     real = daily.post_today
 
