@@ -19,15 +19,33 @@ BENCHMARKS = tuple(
 )
 
 
+def cpu_model() -> str:
+    """The processor's name (/proc/cpuinfo on Linux), else what the platform module knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine() -> str:
+    """e.g. "2 cores (AMD EPYC), Python 3.11.7, Linux 6.8.0 x86_64 (Debian GNU/Linux 12)"."""
+    system = f"{platform.system()} {platform.release()} {platform.machine()}"
+    try:
+        system += f" ({platform.freedesktop_os_release()['PRETTY_NAME']})"
+    except (OSError, AttributeError, KeyError):
+        pass
+    return f"{os.cpu_count()} cores ({cpu_model()}), Python {platform.python_version()}, {system}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.bench")
     parser.add_argument("--quick", action="store_true", help="fewer samples (a smoke run)")
     parser.add_argument("--only", choices=BENCHMARKS, action="append")
     args = parser.parse_args()
-    print(
-        f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"{platform.system()} {platform.machine()}, {date.today().isoformat()}"
-    )
+    print(f"Machine: {machine()}, {date.today().isoformat()}")
     print()
     print("| benchmark | measured | target | |")
     print("|---|---|---|---|")
