@@ -1,3 +1,4 @@
+import threading
 from pathlib import Path
 
 import pytest
@@ -17,20 +18,17 @@ def deck() -> content.Deck:
     return content.load_deck()
 
 
-_exit_status = 0
-
-
 def pytest_sessionfinish(session, exitstatus):
-    global _exit_status
-    _exit_status = int(exitstatus)
-
-
-def pytest_unconfigure(config):
-    # Stopgap: a thread left by a scheduler fault test (not yet found) keeps the interpreter alive
-    # after the report, so CI would hang. Flush and end the process with pytest's own status.
-    import os
-    import sys
-
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(_exit_status)
+    # A non-daemon thread still running now keeps the interpreter alive after the report (an
+    # aiosqlite connection that was never closed is one: simcord detaches a bot without closing
+    # it). Name such threads, so a hang points at its cause; executor pools end on their own.
+    left = [
+        t
+        for t in threading.enumerate()
+        if t is not threading.main_thread() and not t.daemon and not t.name.startswith(("asyncio_", "ThreadPool"))
+    ]
+    for thread in left:
+        thread.join(timeout=1)
+    if names := [t.name for t in left if t.is_alive()]:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        reporter.write_line(f"\nnon-daemon threads still running, the process may not exit: {names}", red=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -48,6 +49,13 @@ def test_playground_command_prints_a_working_url(tmp_path):
 
         with urllib.request.urlopen(url.split("#")[0], timeout=10) as page:
             assert page.status == 200
+        # Ctrl+C stops it for good: nothing (an open database thread, say) keeps the process alive.
+        proc.send_signal(signal.SIGINT)
+        try:
+            assert proc.wait(timeout=20) == 0
+        except subprocess.TimeoutExpired:
+            pytest.fail("the playground did not exit after Ctrl+C")
+        assert "Playground stopped." in proc.stderr.read()
     finally:
-        proc.terminate()
+        proc.kill()
         proc.wait(timeout=20)
