@@ -102,3 +102,16 @@ async def test_a_round_whose_saves_fail_ends_and_the_channel_is_free_again(world
     statuses = [s for (s,) in rows(world, "SELECT status FROM quiz_rounds ORDER BY id")]
     assert statuses[-1] == "active" and "active" not in statuses[:-1]
     assert rows(world, "SELECT user_id FROM quiz_answers") == [(world.alice.id,)], "the first answer is kept"
+
+
+async def test_a_command_that_cannot_write_says_the_storage_is_busy(world, caplog):
+    caplog.set_level(logging.ERROR, logger="bot.app")
+    await short_busy_timeout(world)
+    with locked(world):
+        refused = await start(world, questions=1)
+    assert refused.ephemeral and refused.response.content == f"⚠️ {BUSY}"
+    assert "command quiz start failed" in caplog.text and "database is locked" in caplog.text
+    [error] = world.env.errors  # what tree.on_error saw (simcord would re-raise it at the end)
+    assert "database is locked" in str(error)
+    assert runner_of(world) is None and rows(world, "SELECT COUNT(*) FROM quiz_rounds") == [(0,)]
+    assert "started a quiz" in (await start(world, questions=1)).response.content
