@@ -91,6 +91,20 @@ async def _run(conn: aiosqlite.Connection, sql: str, params: tuple = ()) -> None
     await conn.execute_fetchall(sql, params)
 
 
+WAL_AUTOCHECKPOINT_PAGES = 4000  # ~16 MB of log before a commit checkpoints by itself
+CHECKPOINT_WAL_BYTES = 4 * 1024 * 1024  # the background checkpoint starts above this
+
+
+def _passive_checkpoint(path: Path) -> tuple[int, int, int]:
+    """Copy what the log holds into the database file from a second connection. PASSIVE never
+    waits for or blocks the bot's writer: answers keep committing meanwhile."""
+    conn = sqlite3.connect(str(path), timeout=1.0, isolation_level=None)
+    try:
+        return tuple(conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())
+    finally:
+        conn.close()
+
+
 class Database:
     """The bot's single connection. Statements run one at a time on aiosqlite's worker thread."""
 
@@ -117,6 +131,11 @@ class Database:
                 # WAL + NORMAL: a commit survives a crash or kill of the bot process; only a power cut
                 # can lose the last few transactions. FULL would add an fsync to every answer.
                 "PRAGMA synchronous=NORMAL",
+                # Checkpoints move the write-ahead log into the database file. SQLite runs one inside
+                # whichever commit crosses the threshold: a quiz answer would wait for it. The bot
+                # checkpoints from the background instead (`checkpoint_if_large`, every scheduler
+                # tick); this higher threshold is the safety net if that ever stops.
+                f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES:d}",
             ):
                 await _run(conn, pragma)
         except sqlite3.Error as exc:
@@ -136,6 +155,23 @@ class Database:
 
     async def close(self) -> None:
         await self.conn.close()
+
+    @property
+    def wal_path(self) -> Path:
+        return self.path.with_name(self.path.name + "-wal")
+
+    async def checkpoint_if_large(self, threshold: int = CHECKPOINT_WAL_BYTES) -> bool:
+        """Checkpoint in a worker thread when the log has grown past `threshold` bytes.
+
+        Costs one stat() when it has not, so the scheduler calls it every tick."""
+        try:
+            if self.wal_path.stat().st_size < threshold:
+                return False
+        except OSError:  # no log yet, or an in-memory database
+            return False
+        busy, pages, done = await asyncio.to_thread(_passive_checkpoint, self.path)
+        log.debug("checkpoint: %d of %d log pages copied (busy=%d)", done, pages, busy)
+        return True
 
     async def schema_version(self) -> int:
         async with self.conn.execute("PRAGMA user_version") as cur:
