@@ -57,11 +57,9 @@ class Scheduler(commands.Cog):
             await asyncio.create_task(self.run_due(discord.utils.utcnow()), name="scheduler-tick")
         except Exception:  # the loop must survive anything; run_due already guards each row
             log.exception("scheduler tick failed")
-        try:
-            # Between bursts, off the answer path: see Database.checkpoint_if_large.
-            await self.bot.db.checkpoint_if_large()
-        except Exception:
-            log.exception("background checkpoint failed")
+        # Whatever was written since the last checkpoint goes into the database file, in the
+        # background (see Database.request_checkpoint).
+        self.bot.db.request_checkpoint()
 
     @tick.before_loop
     async def align(self) -> None:

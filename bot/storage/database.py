@@ -91,8 +91,10 @@ async def _run(conn: aiosqlite.Connection, sql: str, params: tuple = ()) -> None
     await conn.execute_fetchall(sql, params)
 
 
-WAL_AUTOCHECKPOINT_PAGES = 4000  # ~16 MB of log before a commit checkpoints by itself
-CHECKPOINT_WAL_BYTES = 4 * 1024 * 1024  # the background checkpoint starts above this
+WAL_AUTOCHECKPOINT_PAGES = 10_000  # ~40 MB of log before a commit would checkpoint by itself
+# A background checkpoint after this many commits: a commit adds a few pages to the log, so this
+# keeps it near SQLite's default of 1,000 pages (~4 MB) without any commit paying for it.
+CHECKPOINT_EVERY_COMMITS = 200
 
 
 def _passive_checkpoint(path: Path) -> tuple[int, int, int]:
@@ -113,6 +115,8 @@ class Database:
         self.path = path
         # One connection is shared by every task: transactions take turns.
         self.write_lock = asyncio.Lock()
+        self.commits_since_checkpoint = 0
+        self._checkpoint_task: asyncio.Task | None = None
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
@@ -132,9 +136,9 @@ class Database:
                 # can lose the last few transactions. FULL would add an fsync to every answer.
                 "PRAGMA synchronous=NORMAL",
                 # Checkpoints move the write-ahead log into the database file. SQLite runs one inside
-                # whichever commit crosses the threshold: a quiz answer would wait for it. The bot
-                # checkpoints from the background instead (`checkpoint_if_large`, every scheduler
-                # tick); this higher threshold is the safety net if that ever stops.
+                # whichever commit crosses its threshold: a quiz answer would wait for it. The bot
+                # checkpoints from a background thread instead (`request_checkpoint`); this higher
+                # threshold is only the safety net if that ever falls behind.
                 f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES:d}",
             ):
                 await _run(conn, pragma)
@@ -154,24 +158,28 @@ class Database:
         return list(await self.conn.execute_fetchall(sql, params))
 
     async def close(self) -> None:
+        if self._checkpoint_task is not None:
+            await asyncio.gather(self._checkpoint_task, return_exceptions=True)
         await self.conn.close()
 
-    @property
-    def wal_path(self) -> Path:
-        return self.path.with_name(self.path.name + "-wal")
+    def request_checkpoint(self) -> asyncio.Task | None:
+        """Start a background checkpoint unless one is running or nothing was committed since.
 
-    async def checkpoint_if_large(self, threshold: int = CHECKPOINT_WAL_BYTES) -> bool:
-        """Checkpoint in a worker thread when the log has grown past `threshold` bytes.
+        Returns the task (None when none was started); it never raises into the caller."""
+        running = self._checkpoint_task is not None and not self._checkpoint_task.done()
+        if running or not self.commits_since_checkpoint or str(self.path) == ":memory:":
+            return None
+        self.commits_since_checkpoint = 0
+        self._checkpoint_task = asyncio.create_task(self._checkpoint(), name="wal-checkpoint")
+        return self._checkpoint_task
 
-        Costs one stat() when it has not, so the scheduler calls it every tick."""
+    async def _checkpoint(self) -> None:
         try:
-            if self.wal_path.stat().st_size < threshold:
-                return False
-        except OSError:  # no log yet, or an in-memory database
-            return False
-        busy, pages, done = await asyncio.to_thread(_passive_checkpoint, self.path)
+            busy, pages, done = await asyncio.to_thread(_passive_checkpoint, self.path)
+        except sqlite3.Error:
+            log.warning("background checkpoint failed; SQLite's own checkpoint remains", exc_info=True)
+            return
         log.debug("checkpoint: %d of %d log pages copied (busy=%d)", done, pages, busy)
-        return True
 
     async def schema_version(self) -> int:
         async with self.conn.execute("PRAGMA user_version") as cur:
@@ -222,6 +230,9 @@ class Database:
             try:
                 yield self.conn
                 await _run(self.conn, "COMMIT")
+                self.commits_since_checkpoint += 1
+                if self.commits_since_checkpoint >= CHECKPOINT_EVERY_COMMITS:
+                    self.request_checkpoint()
             except BaseException:
                 # SQLite has already rolled back after some errors (a full disk, for one), and a
                 # failed COMMIT leaves the transaction open: roll back what is open, keep the error.

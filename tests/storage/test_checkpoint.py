@@ -1,39 +1,44 @@
-"""Checkpoints run in the background, never inside a quiz answer's commit."""
+"""Checkpoints run in a background thread, never inside a quiz answer's commit."""
 
 from __future__ import annotations
 
 import sqlite3
 
-from bot.storage.database import WAL_AUTOCHECKPOINT_PAGES, Database
+from bot.storage.database import CHECKPOINT_EVERY_COMMITS, WAL_AUTOCHECKPOINT_PAGES, Database
 
 
-async def fill(db: Database, rows: int, start: int = 0) -> None:
-    async with db.transaction() as conn:
-        await conn.executemany(
-            "INSERT INTO guild_settings (guild_id, timezone, updated_at) VALUES (?, ?, 0)",
-            [(start + i, "Europe/London" + "x" * 200) for i in range(rows)],
-        )
+async def commit_rows(db: Database, commits: int, start: int = 0) -> None:
+    for i in range(commits):
+        async with db.transaction() as conn:
+            await conn.execute_fetchall(
+                "INSERT INTO guild_settings (guild_id, timezone, updated_at) VALUES (?, ?, 0)",
+                (start + i, "Europe/London" + "x" * 3000),
+            )
 
 
-async def test_commits_leave_the_log_to_the_background_checkpoint(tmp_path):
+async def test_commits_leave_the_log_to_a_background_checkpoint(tmp_path):
     db = await Database.open(tmp_path / "bot.sqlite3")
     try:
         await db.migrate()
         assert (await db.fetchone("PRAGMA wal_autocheckpoint"))[0] == WAL_AUTOCHECKPOINT_PAGES
         size_before = db.path.stat().st_size
-        assert not await db.checkpoint_if_large(), "a small log is left alone"
 
-        for batch in range(10):  # ~6 MB of log: past the default 1,000-page threshold
-            await fill(db, 5000, start=batch * 5000)
-        assert db.wal_path.stat().st_size > 4 * 1024 * 1024
+        await commit_rows(db, CHECKPOINT_EVERY_COMMITS - 1)  # ~2 MB of log
         assert db.path.stat().st_size == size_before, "no commit checkpointed on its own"
+        assert db._checkpoint_task is None
 
-        assert await db.checkpoint_if_large()
-        assert db.path.stat().st_size > size_before + 4 * 1024 * 1024, "the rows reached the database file"
-        await fill(db, 10, start=10**6)  # the writer goes on, and the log is reused from its start
-        assert (await db.fetchone("SELECT COUNT(*) FROM guild_settings"))[0] == 50_010
+        await commit_rows(db, 1, start=10_000)  # this commit starts the background checkpoint
+        task = db._checkpoint_task
+        assert task is not None and db.commits_since_checkpoint == 0
+        assert db.request_checkpoint() is None, "one at a time"
+        await commit_rows(db, 5, start=20_000)  # the writer is not held up meanwhile
+        await task
+        assert db.path.stat().st_size > size_before + CHECKPOINT_EVERY_COMMITS * 3000
+
+        assert db.request_checkpoint() is not None  # the scheduler's tick: the 5 newer commits
+        assert db.request_checkpoint() is None
     finally:
-        await db.close()
+        await db.close()  # waits for a checkpoint still running
     with sqlite3.connect(tmp_path / "bot.sqlite3") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        assert conn.execute("SELECT COUNT(*) FROM guild_settings").fetchone() == (50_010,)
+        assert conn.execute("SELECT COUNT(*) FROM guild_settings").fetchone() == (CHECKPOINT_EVERY_COMMITS + 5,)
