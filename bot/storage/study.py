@@ -21,7 +21,6 @@ from bot.storage.database import Database
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
 _CARD_COLUMNS = "card_id, state, step, stability, difficulty, due, last_review"
-_TABLES = ("study_cards", "study_reviews", "study_tests", "study_matches")
 _UPSERT_CARD = (
     "INSERT INTO study_cards (user_id, card_id, state, step, stability, difficulty, due, last_review,"
     " introduced_at, introduced_via) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -299,26 +298,6 @@ class StudyRepo:
     async def topic_mastery(self, user_id: int, topic_of: Mapping[str, str]) -> dict[str, prog.TopicMastery]:
         """Mastery per topic for the member, given card id -> topic (e.g. from the deck)."""
         return prog.topic_mastery(await self.get_cards(user_id), topic_of)
-
-    # -- privacy -------------------------------------------------------------------------
-
-    async def export_user(self, user_id: int) -> dict[str, list[dict]]:
-        """Everything stored about the member's study, table by table, as plain dicts (JSON-ready)."""
-        export: dict[str, list[dict]] = {}
-        for table in _TABLES:
-            async with self.db.conn.execute(f"SELECT * FROM {table} WHERE user_id = ?", (user_id,)) as cur:
-                names = [d[0] for d in cur.description]
-                export[table] = [dict(zip(names, row, strict=True)) for row in await cur.fetchall()]
-        return export
-
-    async def forget_user(self, user_id: int) -> dict[str, int]:
-        """Delete the member's study data in one transaction; returns rows deleted per table."""
-        counts = {}
-        async with self.db.transaction() as conn:
-            for table in _TABLES:
-                async with conn.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,)) as cur:
-                    counts[table] = cur.rowcount
-        return counts
 
     # -- cards added by hand -------------------------------------------------------------
 

@@ -233,30 +233,3 @@ async def test_match_personal_best_and_server_leaderboard(repo):
     ]
     assert len(await repo.fastest_matches(GUILD, limit=2)) == 2
     assert [m.user_id for m in await repo.fastest_matches(901)] == [BOB]
-
-
-async def test_export_then_forget_a_member(repo, db):
-    await repo.record_review(ALICE, "clv", 4, "review", GUILD, NOW)
-    await repo.record_review(ALICE, "clv", 2, "review", GUILD, NOW + timedelta(minutes=10))
-    await repo.record_review(BOB, "clv", 4, "review", GUILD, NOW)
-    await repo.record_test_result(ALICE, GUILD, questions=2, correct=2, started_at=NOW, finished_at=NOW, mode="mc")
-    await repo.record_match_time(ALICE, GUILD, 1000, 0, NOW)
-
-    export = await repo.export_user(ALICE)
-    assert {t: len(rows) for t, rows in export.items()} == {
-        "study_cards": 1,
-        "study_reviews": 2,
-        "study_tests": 1,
-        "study_matches": 1,
-    }
-    assert export["study_reviews"][1]["raw_rating"] == 2 and export["study_cards"][0]["card_id"] == "clv"
-    json.dumps(export)  # ready to send as a file
-
-    assert await repo.forget_user(ALICE) == {
-        "study_cards": 1,
-        "study_reviews": 2,
-        "study_tests": 1,
-        "study_matches": 1,
-    }
-    assert all(not rows for rows in (await repo.export_user(ALICE)).values())
-    assert set(await repo.get_cards(BOB)) == {"clv"}, "other members are untouched"
