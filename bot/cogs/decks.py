@@ -77,6 +77,7 @@ class Decks(commands.Cog):
                 )  # fmt: skip
             except DeckNameTaken:
                 raise BadInput(f"This server already has a deck called **{ui.safe(name)}**.") from None
+            await self.library.changed(interaction.guild_id)  # also picks up a `python -m bot import --use`
             topics = len(build_imported_deck(info.id, info.name, terms).topics)
             clashes = shared_names((await self.library.for_guild(interaction.guild_id)).deck, terms)
             log.info("guild %s imported deck %s (%d terms)", interaction.guild_id, info.id, info.term_count)
@@ -87,6 +88,7 @@ class Decks(commands.Cog):
     @deck.command(name="list", description="The decks on this server and which ones are in use.")
     async def list_(self, interaction: discord.Interaction) -> None:
         decks = await self.store.list(interaction.guild_id)
+        await self.library.changed(interaction.guild_id)  # as above: the list shows what is in use now
         builtin = self.library.builtin.deck
         embed = ui.deck_list_embed(
             decks, builtin.name, len(builtin.terms), await self.store.builtin_in_use(interaction.guild_id)

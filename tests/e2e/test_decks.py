@@ -221,6 +221,10 @@ async def test_an_operator_imports_from_the_command_line(world, tmp_path):
     done = await run_import(world, tmp_path, "unit3.csv", "--name", "Unit 3", "--guild", guild, "--use")
     assert done.returncode == 0, done.stderr
     assert f"Imported 'Unit 3' for server {world.guild.id}: 5 terms, in use." in done.stdout
+    assert await define_title(world, "lapse ratio") is None  # the running bot has not looked yet
+    listing = await world.teacher.slash(world.channel, "deck list")
+    assert "✅ **Unit 3** · 5 terms" in listing.response.embeds[0].description
+    assert await define_title(world, "lapse ratio") == "Lapse ratio"
     await world.restart()
     assert await define_title(world, "lapse ratio") == "Lapse ratio"
 
