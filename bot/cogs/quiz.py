@@ -17,6 +17,7 @@ from bot.core.errors import BadInput
 from bot.core.questions import Mode, make_questions
 from bot.core.quiz import QuizError, QuizRound, period_key, period_keys
 from bot.storage.quiz import AnswerRow, AnswerWriter, QuizRepo
+from bot.storage.study import StudyRepo
 from bot.ui.leaderboard import LeaderboardPage, leaderboard_message
 from bot.ui.messages import failure_text, reply_error, user_errors
 from bot.ui.quiz import ChoiceButton, TypedAnswerModal
@@ -39,6 +40,7 @@ class Quiz(commands.Cog):
     def __init__(self, bot) -> None:
         self.bot = bot
         self.repo = QuizRepo(bot.db)
+        self.study = StudyRepo(bot.db)
         self.writer = AnswerWriter(bot.db)
         self.runners: dict[int, RoundRunner] = {}  # channel id -> running round
         self.by_round: dict[int, RoundRunner] = {}

@@ -128,6 +128,19 @@ class RoundRunner:
         reveal = self.round.close_question()
         names = {uid: p.name for uid, p in self.round.players.items()}
         await self.message.edit(embed=reveal_embed(reveal, total, self.deck, names), view=None)
+        await self._update_reviews(reveal)
+
+    async def _update_reviews(self, reveal) -> None:
+        """The question's answers update the flashcards of members who study that term (after the
+        reveal: nobody waits for it). A failure here costs only that, never the round."""
+        answers = [(a.user_id, a.correct) for a in reveal.answers]
+        try:
+            await self.cog.study.record_quiz_question(
+                reveal.question.term_id, answers, self.guild_id, discord.utils.utcnow()
+            )
+        except Exception:
+            log.warning("quiz round %s: reviews of question %s not updated", self.round.round_id,
+                        reveal.question_no, exc_info=True)
 
     async def _finish(self, status: str) -> None:
         table = self.round.standings()

@@ -151,6 +151,38 @@ class StudyRepo:
             user_id, card_id, None, source, guild_id, now, rating=srs.rating_for_answer(correct)
         )
 
+    async def record_quiz_question(
+        self, card_id: str, answers: Sequence[tuple[int, bool]], guild_id: int | None, now: datetime
+    ) -> list[int]:
+        """A channel quiz question's answers as reviews (right -> Good, wrong -> Again), in ONE
+        transaction, for the members who already study `card_id`: a class quiz must not fill
+        someone's review queue with new cards (those come at the daily rate). Returns who was updated.
+        """
+        if not answers:
+            return []
+        correct_of = dict(answers)
+        at = _from_ms(_ms(now))
+        async with self.db.transaction() as conn:
+            rows = await conn.execute_fetchall(
+                f"SELECT user_id, {_CARD_COLUMNS} FROM study_cards"
+                " WHERE card_id = ? AND user_id IN (SELECT value FROM json_each(?))",
+                (card_id, json.dumps(list(correct_of))),
+            )
+            cards, log_rows = [], []
+            for user_id, *card in rows:
+                rating = srs.rating_for_answer(correct_of[user_id])
+                outcome = srs.apply_rating(card_id, _card(card), rating, at, srs.review_rng(user_id, card_id, at))
+                new, reviewed = outcome.state, _secs(outcome.reviewed_at)
+                cards.append(
+                    (user_id, card_id, int(new.state), new.step, new.stability, new.difficulty, _secs(new.due),
+                     reviewed, reviewed, "quiz")
+                )  # fmt: skip
+                elapsed = None if outcome.elapsed is None else int(outcome.elapsed.total_seconds())
+                log_rows.append((user_id, card_id, guild_id, None, int(rating), "quiz", _ms(at), elapsed, None))
+            await conn.executemany(_UPSERT_CARD, cards)
+            await conn.executemany(_INSERT_REVIEW, log_rows)
+        return [row[0] for row in cards]
+
     async def card_history(self, user_id: int, card_id: str) -> list[tuple[Rating, datetime]]:
         """The (rating, reviewed_at) log of one card, oldest first."""
         rows = await self.db.fetchall(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from datetime import timedelta
 
 import pytest
 
@@ -244,3 +245,22 @@ async def test_a_typed_answer_sent_after_the_deadline_changes_nothing(world):
     late = await world.alice.submit_modal(shown, {"answer": "anything"})
     assert late.ephemeral and "closed" in late.response.content
     assert rows(world, "SELECT COUNT(*) FROM quiz_answers") == [(0,)]
+
+
+async def test_answers_update_the_flashcards_of_members_who_study_the_term(world):
+    from bot.storage.study import StudyRepo
+
+    world.bot.get_cog("Scheduler").tick.cancel()
+    await start(world, questions=1, mode="multiple_choice", seconds=10)
+    q, message = question_of(world), world.channel.last_message
+    study = StudyRepo(world.bot.db)
+    await study.record_review(world.alice.id, q.term_id, 5, "review", world.guild.id, world.env.now())
+    await world.env.advance_time(1)
+    await world.alice.click(message, custom_id=button(world, wrong_choice(q)))  # she studies it: counts
+    await world.bob.click(message, custom_id=button(world, q.answer))  # he does not: no new card
+    await world.env.advance_time(12)
+    logged = rows(world, "SELECT user_id, card_id, raw_rating, rating, source FROM study_reviews ORDER BY id")
+    assert logged[1:] == [(world.alice.id, q.term_id, None, 1, "quiz")]  # wrong -> Again
+    assert rows(world, "SELECT COUNT(*) FROM study_cards WHERE user_id = ?", (world.bob.id,)) == [(0,)]
+    card = (await study.get_cards(world.alice.id, [q.term_id]))[q.term_id]
+    assert card.due < world.env.now() + timedelta(days=1), "a miss brings the card back soon"

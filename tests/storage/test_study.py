@@ -233,3 +233,16 @@ async def test_match_personal_best_and_server_leaderboard(repo):
     ]
     assert len(await repo.fastest_matches(GUILD, limit=2)) == 2
     assert [m.user_id for m in await repo.fastest_matches(901)] == [BOB]
+
+
+async def test_a_quiz_question_updates_only_cards_already_studied(repo, db):
+    await repo.record_review(ALICE, "clv", 4, "review", GUILD, NOW)
+    await repo.record_review(BOB, "clv", 4, "review", GUILD, NOW)
+    later = NOW + timedelta(days=3)
+    updated = await repo.record_quiz_question("clv", [(ALICE, True), (BOB, False), (901, True)], GUILD, later)
+    assert sorted(updated) == sorted([ALICE, BOB])
+    assert await repo.get_cards(901) == {}, "no new card from a class quiz"
+    assert [r for r, _ in await repo.card_history(ALICE, "clv")] == [Rating.Good, Rating.Good]
+    assert [r for r, _ in await repo.card_history(BOB, "clv")] == [Rating.Good, Rating.Again]
+    assert (await repo.get_cards(BOB))["clv"] == await repo.replay_card(BOB, "clv"), "the log replays to the card"
+    assert await repo.record_quiz_question("clv", [], GUILD, later) == []
