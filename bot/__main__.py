@@ -280,7 +280,9 @@ def cmd_import(settings: Settings, args) -> int:
             info = await decks.add(args.guild, name, terms, created_by=0, now=now, use=False)
             if args.use:
                 chosen = [d.id for d in await decks.list(args.guild) if d.in_use or d.id == info.id]
-                await decks.select(args.guild, builtin=await decks.builtin_in_use(args.guild), deck_ids=chosen, now=now)
+                await decks.select(
+                    args.guild, builtin=await decks.builtin_in_use(args.guild), deck_ids=chosen, now=now
+                )
         finally:
             await db.close()
         state = "in use" if args.use else "not in use yet (/deck use in Discord)"

@@ -205,9 +205,7 @@ class DailyTerm(commands.Cog):
         term = deck.get(term_id)
         view = daily_post_view(term)
         try:
-            message = await channel.send(
-                embed=daily_post_embed(term, deck), **({"view": view} if view else {})
-            )
+            message = await channel.send(embed=daily_post_embed(term, deck), **({"view": view} if view else {}))
         except Exception as exc:
             return await self._failed(settings, today, term, exc, attempts)
         sent = discord.utils.utcnow()

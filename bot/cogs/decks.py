@@ -118,7 +118,9 @@ class Decks(commands.Cog):
                 return
             note = ""
             if info.in_use and not await self._anything_in_use(interaction.guild_id):
-                await self.store.select(interaction.guild_id, builtin=True, deck_ids=[], now=discord.utils.utcnow())
+                await self.store.select(
+                    interaction.guild_id, builtin=True, deck_ids=[], now=discord.utils.utcnow()
+                )
                 note = f"\nIt was the only deck in use, so the class is back on the built-in **{self._builtin_name}** deck."
             await self.library.changed(interaction.guild_id)
             log.info("guild %s removed deck %s", interaction.guild_id, deck_id)
@@ -155,7 +157,9 @@ class Decks(commands.Cog):
                     "That would leave the class with no deck at all. Add another deck first, "
                     "or use `action: only` to switch to a single deck."
                 )
-            await self.store.select(guild_id, builtin=builtin_on, deck_ids=sorted(in_use), now=discord.utils.utcnow())
+            await self.store.select(
+                guild_id, builtin=builtin_on, deck_ids=sorted(in_use), now=discord.utils.utcnow()
+            )
             await self.library.changed(guild_id)
             log.info("guild %s decks: built-in=%s imported=%s", guild_id, builtin_on, sorted(in_use))
             chosen = [d for d in decks if d.id in in_use]

@@ -139,8 +139,12 @@ class RoundRunner:
                 reveal.question.term_id, answers, self.guild_id, discord.utils.utcnow()
             )
         except Exception:
-            log.warning("quiz round %s: reviews of question %s not updated", self.round.round_id,
-                        reveal.question_no, exc_info=True)
+            log.warning(
+                "quiz round %s: reviews of question %s not updated",
+                self.round.round_id,
+                reveal.question_no,
+                exc_info=True,
+            )
 
     async def _finish(self, status: str) -> None:
         table = self.round.standings()

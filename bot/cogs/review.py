@@ -152,7 +152,13 @@ class Review(commands.Cog):
         return list(dict.fromkeys(cid for cid in missed if cid in cat.cards))
 
     async def next_card(
-        self, cat: Catalog, owner: int, scope: ui.Scope, reviewed: int, now: datetime, just_rated: str | None = None
+        self,
+        cat: Catalog,
+        owner: int,
+        scope: ui.Scope,
+        reviewed: int,
+        now: datetime,
+        just_rated: str | None = None,
     ) -> tuple[str | None, srs.CardState | None]:
         """The card to show next and its state (None for a new card); (None, None) when done.
 

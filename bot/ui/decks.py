@@ -57,7 +57,9 @@ def deck_list_embed(decks: Sequence[DeckInfo], builtin_name: str, builtin_terms:
         )
     if not decks:
         lines.append("\nNo imported decks yet. A teacher can add one with `/deck import`.")
-    embed = discord.Embed(title="Decks on this server", description=clip("\n".join(lines), 4096), colour=DECK_COLOUR)
+    embed = discord.Embed(
+        title="Decks on this server", description=clip("\n".join(lines), 4096), colour=DECK_COLOUR
+    )
     embed.set_footer(text="✅ in use by quizzes, daily terms, /define and reviews · /deck use to change")
     return embed
 

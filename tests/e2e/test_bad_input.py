@@ -29,7 +29,17 @@ SQL = "'; DROP TABLE quiz_answers; --"
 ZERO_WIDTH = "\u200b\u200b"
 
 TEXTS = [WHITESPACE, MAX_LENGTH, OVER_LONG, UNICODE, RTL, MARKDOWN, MENTIONS, SQL, ZERO_WIDTH]
-TEXT_IDS = ["whitespace", "max-length", "over-long", "unicode-emoji", "rtl", "markdown", "mentions", "sql", "zero-width"]
+TEXT_IDS = [
+    "whitespace",
+    "max-length",
+    "over-long",
+    "unicode-emoji",
+    "rtl",
+    "markdown",
+    "mentions",
+    "sql",
+    "zero-width",
+]
 
 # (command, option that gets the bad text, other options, who runs it)
 TEXT_OPTIONS = [
@@ -168,7 +178,12 @@ async def test_bad_import_files(quiet, caplog, filename, data, expected):
 @pytest.mark.parametrize("name", [WHITESPACE, "x" * 61, "built-in", ZERO_WIDTH])
 async def test_bad_deck_names(quiet, caplog, name):
     await expect_refusal(
-        quiet, caplog, quiet.teacher, "deck import", file=("t.tsv", b"CRM\tCustomer relationship management\n"), name=name
+        quiet,
+        caplog,
+        quiet.teacher,
+        "deck import",
+        file=("t.tsv", b"CRM\tCustomer relationship management\n"),
+        name=name,
     )
 
 

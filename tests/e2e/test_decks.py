@@ -56,7 +56,7 @@ async def test_a_csv_import_is_stored_whole_and_used_once_selected(world):
     stored = rows(world, "SELECT name, definition, aliases, topic, line FROM server_deck_terms ORDER BY position")
     assert stored[0] == (
         "Service recovery paradox",
-        'A customer who had a problem that was fixed well ends up more loyal than one who never had a problem, '
+        "A customer who had a problem that was fixed well ends up more loyal than one who never had a problem, "
         '"surprisingly".',
         '["SRP"]',
         "Recovery",
@@ -112,7 +112,9 @@ async def test_quiz_test_and_review_draw_from_an_imported_deck_alone(world):
 
 
 async def test_a_file_with_problems_stores_nothing_and_names_the_lines(world):
-    clash = await import_deck(world, b"term,definition\nCRM,Our own words for it.\nLapse ratio,Cards left unused.\n", "Mine")
+    clash = await import_deck(
+        world, b"term,definition\nCRM,Our own words for it.\nLapse ratio,Cards left unused.\n", "Mine"
+    )
     assert "1 of its terms shares a name with a deck in use here (**CRM**)" in reply_text(clash)
     await world.teacher.click(
         (await world.teacher.slash(world.channel, "deck remove", name="Mine")).response,
@@ -132,7 +134,11 @@ async def test_bad_options_are_refused_before_anything_is_read(world):
         world.channel, "deck import", file=("big.csv", b"term,definition\n" + b"x" * 1_000_001), name="Big"
     )
     assert too_big.ephemeral and "the limit is 1 MB" in too_big.response.content
-    for name, expected in (("   ", "Give the deck a name with letters"), ("x" * 61, "up to 60 characters"), ("built-in", "kept")):
+    for name, expected in (
+        ("   ", "Give the deck a name with letters"),
+        ("x" * 61, "up to 60 characters"),
+        ("built-in", "kept"),
+    ):
         result = await import_deck(world, UNIT3_CSV, name)
         assert result.ephemeral and expected in result.response.content
     await import_deck(world, UNIT3_CSV, "Unit 3")

@@ -113,7 +113,9 @@ async def test_transaction_rolls_back_on_error(tmp_path):
         await db.migrate()
         with pytest.raises(RuntimeError):
             async with db.transaction() as conn:
-                await conn.execute("INSERT INTO guild_settings (guild_id, timezone, updated_at) VALUES (5, 'UTC', 0)")
+                await conn.execute(
+                    "INSERT INTO guild_settings (guild_id, timezone, updated_at) VALUES (5, 'UTC', 0)"
+                )
                 raise RuntimeError("boom")
         assert (await db.table_counts())["guild_settings"] == 0
     finally:
