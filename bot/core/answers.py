@@ -246,9 +246,10 @@ def _other(prefix: str, other: Term, expected: Term) -> str:
 
 # A Deck is a slotted dataclass (no weak references) and hashing one hashes every term, so judges are
 # cached by id with the source held alongside: while cached, the id cannot be reused by another object.
-# The few most recent decks stay alive; the bot has one or two.
+# The most recent decks stay alive: the built-in one plus each server's merged deck while its rounds
+# run (bot.decks keeps 128 servers' decks built; judges are built for the typed answers only).
 _CACHE: OrderedDict[int, tuple[object, Judge]] = OrderedDict()
-_CACHE_SIZE = 8
+_CACHE_SIZE = 32
 
 
 def judge_for(source: Deck | TermIndex | Judge) -> Judge:
