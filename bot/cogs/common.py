@@ -28,8 +28,13 @@ def resolve_topic(deck, value: str | None) -> str | None:
     for topic in deck.topics:
         if wanted in (topic.id, topic.name.casefold()):
             return topic.id
-    names = ", ".join(t.name for t in deck.topics)
-    raise UnknownTopic(f"There is no topic called **{clip(value, 60)}**. Topics: {names}.")
+    names = ", ".join(clip(t.name, 40) for t in deck.topics[:15])
+    more = (
+        f" and {len(deck.topics) - 15} more (the option suggests them as you type)"
+        if len(deck.topics) > 15
+        else ""
+    )
+    raise UnknownTopic(f"There is no topic called **{clip(value, 60)}**. Topics: {names}{more}.")
 
 
 async def deck_for(interaction: discord.Interaction) -> Deck:

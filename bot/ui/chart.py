@@ -47,8 +47,24 @@ def _fit(draw: ImageDraw.ImageDraw, text: str, font, width: int) -> str:
     return text.rstrip() + "…"
 
 
+MAX_BARS = 30  # an imported deck can have hundreds of topics; the image stays a chart
+
+
 def mastery_chart(bars: Sequence[Bar], title: str = "Mastery per topic") -> bytes:
-    """PNG bytes: per topic, a track for all its cards, the seen share light and the mastered share dark."""
+    """PNG bytes: per topic, a track for all its cards, the seen share light and the mastered share dark.
+
+    Beyond MAX_BARS topics, the rest are summed into one last "N more topics" row."""
+    if len(bars) > MAX_BARS:
+        rest = bars[MAX_BARS - 1 :]
+        bars = [
+            *bars[: MAX_BARS - 1],
+            Bar(
+                f"{len(rest)} more topics",
+                sum(b.total for b in rest),
+                sum(b.seen for b in rest),
+                sum(b.mastered for b in rest),
+            ),
+        ]
     height = TOP + ROW * max(len(bars), 1) + BOTTOM
     image = Image.new("RGB", (WIDTH, height), BACKGROUND)
     draw = ImageDraw.Draw(image)

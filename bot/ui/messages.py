@@ -42,7 +42,7 @@ async def reply(interaction: discord.Interaction, content: str | None = None, **
 async def reply_error(interaction: discord.Interaction, text: str) -> None:
     """A friendly ephemeral error. Never raises: the member already has a problem."""
     try:
-        await reply(interaction, f"⚠️ {text}", ephemeral=True)
+        await reply(interaction, clip(f"⚠️ {text}", 2000), ephemeral=True)  # never over Discord's limit
     except discord.HTTPException:
         log.warning("could not deliver an error reply to user %s", interaction.user.id, exc_info=True)
 

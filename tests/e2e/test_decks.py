@@ -260,3 +260,16 @@ async def test_about_counts_the_decks_the_server_studies(world):
     deck = {f.name: f.value for f in about.response.embeds[0].fields}["Deck"]
     built_in = len(world.bot.deck.terms)
     assert deck.startswith(f"Customer Relations + Unit 3: {built_in + 5} terms in")
+
+
+async def test_a_deck_with_many_topics_keeps_replies_within_discords_limits(world):
+    lines = ["term,definition,topic"] + [f"Word {i},Meaning number {i} of a long list.,Topic {i}" for i in range(300)]
+    await import_deck(world, "\n".join(lines).encode(), "Big list")
+    await world.teacher.slash(world.channel, "deck use", name="Big list")
+    unknown = await world.alice.slash(world.channel, "quiz start", topic="astrology")
+    assert unknown.ephemeral and "and 296 more" in unknown.response.content
+    assert len(unknown.response.content) < 2000
+    topics = await world.alice.autocomplete(world.channel, "quiz start", "topic", "topic 1")
+    assert len(topics) == 25
+    progress = await world.alice.slash(world.channel, "progress")
+    assert progress.response.attachments and len(progress.response.embeds[0].fields[-1].value) <= 1024
