@@ -263,7 +263,9 @@ async def test_about_counts_the_decks_the_server_studies(world):
 
 
 async def test_a_deck_with_many_topics_keeps_replies_within_discords_limits(world):
-    lines = ["term,definition,topic"] + [f"Word {i},Meaning number {i} of a long list.,Topic {i}" for i in range(300)]
+    lines = ["term,definition,topic"] + [
+        f"Word {i},Meaning number {i} of a long list.,Topic {i}" for i in range(300)
+    ]
     await import_deck(world, "\n".join(lines).encode(), "Big list")
     await world.teacher.slash(world.channel, "deck use", name="Big list")
     unknown = await world.alice.slash(world.channel, "quiz start", topic="astrology")
