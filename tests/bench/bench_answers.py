@@ -26,9 +26,14 @@ async def _open(tmp: str, name: str) -> tuple[Database, QuizRepo, int]:
     db = await Database.open(Path(tmp) / name)
     await db.migrate()
     repo = QuizRepo(db)
-    round_id = await repo.create_round(
+    return db, repo, await _new_round(repo, channel_id=1)
+
+
+async def _new_round(repo: QuizRepo, channel_id: int) -> int:
+    """A one-question round in its own channel (one active round per channel)."""
+    return await repo.create_round(
         guild_id=1,
-        channel_id=1,
+        channel_id=channel_id,
         started_by=1,
         topic=None,
         mode="mixed",
@@ -36,7 +41,6 @@ async def _open(tmp: str, name: str) -> tuple[Database, QuizRepo, int]:
         seconds=20,
         started_at_ms=0,
     )
-    return db, repo, round_id
 
 
 def _row(round_id: int, answer, now: datetime) -> AnswerRow:
@@ -107,16 +111,7 @@ async def _answers(quick: bool) -> list[Row]:
         db, _repo, rid = await _open(tmp, "spread.sqlite3")
         writer = AnswerWriter(db)
         await _players(100, writer.record, rid, rate=1000.0)  # warm up: a running bot is warm
-        rid2 = await _repo.create_round(
-            guild_id=1,
-            channel_id=2,
-            started_by=1,
-            topic=None,
-            mode="mixed",
-            question_count=1,
-            seconds=20,
-            started_at_ms=0,
-        )
+        rid2 = await _new_round(_repo, channel_id=2)
         lat, _ = await _players(players, writer.record, rid2, rate=1000.0)  # ~1,000 answers a second
         p50, p99 = percentiles(lat)
         # The same while the scheduler's background checkpoint copies a large log (6 MB of other rows).
@@ -125,10 +120,7 @@ async def _answers(quick: bool) -> list[Row]:
                 "INSERT INTO guild_settings (guild_id, timezone, updated_at) VALUES (?, ?, 0)",
                 [(i, "x" * 200) for i in range(25_000)],
             )
-        rid3 = await _repo.create_round(
-            guild_id=1, channel_id=3, started_by=1, topic=None, mode="mixed", question_count=1, seconds=20,
-            started_at_ms=0,
-        )  # fmt: skip
+        rid3 = await _new_round(_repo, channel_id=3)
         checkpoint = db.request_checkpoint()
         assert checkpoint is not None
         lat_cp, _ = await _players(players, writer.record, rid3, rate=1000.0)
