@@ -276,13 +276,7 @@ def cmd_import(settings: Settings, args) -> int:
             decks = DeckStore(db)
             if await decks.find(args.guild, name) is not None:
                 return _fail(f"server {args.guild} already has a deck called {name!r}; choose another name.")
-            now = datetime.now(UTC)
-            info = await decks.add(args.guild, name, terms, created_by=0, now=now, use=False)
-            if args.use:
-                chosen = [d.id for d in await decks.list(args.guild) if d.in_use or d.id == info.id]
-                await decks.select(
-                    args.guild, builtin=await decks.builtin_in_use(args.guild), deck_ids=chosen, now=now
-                )
+            info = await decks.add(args.guild, name, terms, created_by=0, now=datetime.now(UTC), use=args.use)
         finally:
             await db.close()
         state = "in use" if args.use else "not in use yet (/deck use in Discord)"

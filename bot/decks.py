@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import content
 from bot.core.errors import BadInput
 from bot.core.lookup import TermIndex
-from bot.storage.decks import DeckStore
+from bot.storage.decks import DeckStore, Selection
 from content.importer import ImportedTerm, build_imported_deck
 from content.text import compact
 
@@ -63,7 +63,8 @@ class DeckLibrary:
         self.builtin = builtin
         self.store = store
         self._custom: set[int] = set()
-        self._cache: OrderedDict[int, ServerDeck] = OrderedDict()
+        # guild -> (the selection it was built from, the deck)
+        self._cache: OrderedDict[int, tuple[tuple, ServerDeck]] = OrderedDict()
 
     async def load(self) -> None:
         """Read which servers draw on imported decks (start-up)."""
@@ -74,32 +75,33 @@ class DeckLibrary:
         """The deck this server's features draw from (the built-in deck in DMs)."""
         if guild_id is None or guild_id not in self._custom:
             return self.builtin
-        found = self._cache.get(guild_id)
-        if found is not None:
+        cached = self._cache.get(guild_id)
+        if cached is not None:
             self._cache.move_to_end(guild_id)
-            return found
-        found = await self._build(guild_id)
-        self._cache[guild_id] = found
+            return cached[1]
+        selection = await self.store.selection(guild_id)
+        found = await self._build(guild_id, selection)
+        self._cache[guild_id] = (selection.key, found)
         while len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
         return found
 
-    async def changed(self, guild_id: int) -> None:
-        """A teacher imported, removed or selected a deck here: rebuild on the next use."""
-        self._cache.pop(guild_id, None)
-        decks = await self.store.list(guild_id)
-        if any(d.in_use for d in decks) or not await self.store.builtin_in_use(guild_id):
-            self._custom.add(guild_id)
-        else:
+    async def changed(self, guild_id: int, selection: Selection | None = None) -> None:
+        """Decks may have been imported, removed or selected here (by a command, or by
+        `python -m bot import`): the next use rebuilds the server's deck if its selection changed."""
+        selection = selection or await self.store.selection(guild_id)
+        cached = self._cache.get(guild_id)
+        if cached is not None and cached[0] != selection.key:
+            del self._cache[guild_id]
+        if selection.builtin_only:
             self._custom.discard(guild_id)
+        else:
+            self._custom.add(guild_id)
 
-    async def _build(self, guild_id: int) -> ServerDeck:
-        parts = []
-        if await self.store.builtin_in_use(guild_id):
-            parts.append(self.builtin.deck)
-        for info in await self.store.list(guild_id):
-            if info.in_use:
-                parts.append(build_imported_deck(info.id, info.name, await self.store.terms(info.id)))
+    async def _build(self, guild_id: int, selection: Selection) -> ServerDeck:
+        parts = [self.builtin.deck] if selection.builtin else []
+        for info in selection.in_use:
+            parts.append(build_imported_deck(info.id, info.name, await self.store.terms(info.id)))
         if not parts:  # cannot be selected, but a server must never be left with nothing to study
             log.warning("guild %s had no deck selected; using the built-in deck", guild_id)
             return self.builtin

@@ -87,12 +87,10 @@ class Decks(commands.Cog):
 
     @deck.command(name="list", description="The decks on this server and which ones are in use.")
     async def list_(self, interaction: discord.Interaction) -> None:
-        decks = await self.store.list(interaction.guild_id)
-        await self.library.changed(interaction.guild_id)  # as above: the list shows what is in use now
+        selection = await self.store.selection(interaction.guild_id)
+        await self.library.changed(interaction.guild_id, selection)  # as above: what the list shows is used
         builtin = self.library.builtin.deck
-        embed = ui.deck_list_embed(
-            decks, builtin.name, len(builtin.terms), await self.store.builtin_in_use(interaction.guild_id)
-        )
+        embed = ui.deck_list_embed(selection.decks, builtin.name, len(builtin.terms), selection.builtin)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     # ----------------------------------------------------------------- remove
@@ -117,7 +115,7 @@ class Decks(commands.Cog):
                 await interaction.response.edit_message(content="That deck was already removed.", view=None)
                 return
             note = ""
-            if info.in_use and not await self._anything_in_use(interaction.guild_id):
+            if info.in_use and (await self.store.selection(interaction.guild_id)).empty:
                 await self.store.select(
                     interaction.guild_id, builtin=True, deck_ids=[], now=discord.utils.utcnow()
                 )
@@ -139,9 +137,9 @@ class Decks(commands.Cog):
         async with user_errors(interaction):
             require_manager(interaction)
             guild_id = interaction.guild_id
-            decks = await self.store.list(guild_id)
-            builtin_on = await self.store.builtin_in_use(guild_id)
-            in_use = {d.id for d in decks if d.in_use}
+            selection = await self.store.selection(guild_id)
+            decks, builtin_on = selection.decks, selection.builtin
+            in_use = {d.id for d in selection.in_use}
             is_builtin = name.strip().casefold() in (BUILTIN_KEY, "builtin", self._builtin_name.casefold())
             target = None if is_builtin else await self._find(guild_id, name)
             if action == "only":
@@ -198,11 +196,6 @@ class Decks(commands.Cog):
             known = ", ".join(f"**{ui.safe(d.name)}**" for d in decks[:10]) or "none yet (use `/deck import`)"
             raise BadInput(f"There is no imported deck called **{ui.safe(name)}** here. Decks: {known}.")
         return info
-
-    async def _anything_in_use(self, guild_id: int) -> bool:
-        if await self.store.builtin_in_use(guild_id):
-            return True
-        return any(d.in_use for d in await self.store.list(guild_id))
 
 
 async def setup(bot) -> None:

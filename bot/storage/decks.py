@@ -31,6 +31,32 @@ class DeckInfo:
     created_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Which decks a server draws from: the built-in one or not, and its imported decks."""
+
+    builtin: bool
+    decks: tuple[DeckInfo, ...]  # every imported deck of the server, in use or not
+
+    @property
+    def in_use(self) -> tuple[DeckInfo, ...]:
+        return tuple(d for d in self.decks if d.in_use)
+
+    @property
+    def key(self) -> tuple[bool, tuple[int, ...]]:
+        """Equal keys draw from the same decks (an imported deck never changes once stored)."""
+        return self.builtin, tuple(d.id for d in self.in_use)
+
+    @property
+    def builtin_only(self) -> bool:
+        return self.builtin and not self.in_use
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to study (only after removing the last deck in use; never selectable)."""
+        return not self.builtin and not self.in_use
+
+
 def _info(row) -> DeckInfo:
     id_, guild_id, name, count, in_use, by, at = row
     return DeckInfo(id_, guild_id, name, count, bool(in_use), by, datetime.fromtimestamp(at, UTC))
@@ -122,6 +148,9 @@ class DeckStore:
     async def builtin_in_use(self, guild_id: int) -> bool:
         row = await self.db.fetchone("SELECT builtin_deck FROM guild_settings WHERE guild_id = ?", (guild_id,))
         return row is None or bool(row[0])
+
+    async def selection(self, guild_id: int) -> Selection:
+        return Selection(await self.builtin_in_use(guild_id), tuple(await self.list(guild_id)))
 
     async def select(self, guild_id: int, *, builtin: bool, deck_ids: Sequence[int], now: datetime) -> None:
         """Set exactly which decks the server draws from, in one transaction."""

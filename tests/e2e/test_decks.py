@@ -71,6 +71,9 @@ async def test_a_csv_import_is_stored_whole_and_used_once_selected(world):
     assert used.ephemeral and "Customer Relations** (built-in), **Unit 3**" in used.response.content
 
     assert await define_title(world, "lapse ratio") == "Lapse ratio"
+    built = await world.bot.decks.for_guild(world.guild.id)
+    await world.teacher.slash(world.channel, "deck list")
+    assert await world.bot.decks.for_guild(world.guild.id) is built, "an unchanged selection is not rebuilt"
     assert await define_title(world, "SRP") == "Service recovery paradox"  # aliases work as acronyms
     assert await define_title(world, "CRM") == "Customer Relationship Management"  # built-in still there
     choices = await world.alice.autocomplete(world.channel, "define", "term", "greeting w")
