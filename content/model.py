@@ -93,6 +93,17 @@ class Deck:
     def questions(self) -> tuple[OpenQuestion | ListQuestion, ...]:
         return (*self.open_questions, *self.list_questions)
 
+    def study_cards(self) -> tuple[Term | OpenQuestion | ListQuestion, ...]:
+        """Every term and question once, in study order: topic by topic, a topic's terms and then its
+        indicator and list questions; anything whose topic is not listed comes last."""
+        ordered: dict[str, Term | OpenQuestion | ListQuestion] = {}
+        for topic in self.topics:
+            for card in (*self.terms_in(topic.id), *(q for q in self.questions if q.topic == topic.id)):
+                ordered[card.id] = card
+        for card in (*self.terms, *self.questions):
+            ordered.setdefault(card.id, card)
+        return tuple(ordered.values())
+
     @staticmethod
     def merged(name: str, decks: Iterable[Deck]) -> Deck:
         """One deck holding the terms of several (ids must not collide)."""

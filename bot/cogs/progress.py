@@ -27,11 +27,7 @@ class Progress(commands.Cog):
     @staticmethod
     def topic_of(deck) -> dict[str, str]:
         """Card id -> topic, grouped in the deck's topic order (that is the chart's order)."""
-        found: dict[str, str] = {}
-        for topic in deck.topics:
-            for card in (*deck.terms_in(topic.id), *(q for q in deck.questions if q.topic == topic.id)):
-                found[card.id] = topic.id
-        return found
+        return {card.id: card.topic for card in deck.study_cards() if deck.topic(card.topic) is not None}
 
     @app_commands.command(name="progress", description="Your study progress: cards, mastery, streak, accuracy.")
     async def progress(self, interaction: discord.Interaction) -> None:

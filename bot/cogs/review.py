@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -32,6 +31,7 @@ from discord.ext import commands
 from bot.cogs.common import deck_for, resolve_topic, topic_choices
 from bot.core import srs
 from bot.core.errors import BadInput
+from bot.core.memo import PerObject
 from bot.storage.study import StudyRepo
 from bot.ui import review as ui
 from bot.ui.messages import reply_error, user_errors
@@ -58,13 +58,7 @@ class Catalog:
 
     @classmethod
     def of(cls, deck: Deck) -> Catalog:
-        # Deck order grouped by topic: a topic's terms, then its indicator and list questions.
-        cards: dict[str, ui.Card] = {}
-        for topic in deck.topics:
-            for card in (*deck.terms_in(topic.id), *(q for q in deck.questions if q.topic == topic.id)):
-                cards[card.id] = card
-        for card in (*deck.terms, *deck.questions):  # anything whose topic is not listed
-            cards.setdefault(card.id, card)
+        cards: dict[str, ui.Card] = {card.id: card for card in deck.study_cards()}
         return cls(deck, cards, {ui.card_key(card_id): card_id for card_id in cards})
 
     def candidates(self, topic: str | None) -> list[str]:
@@ -78,17 +72,11 @@ class Review(commands.Cog):
         self.newest: dict[int, int] = {}  # member -> newest session id seen
         self.live: dict[int, tuple[int, discord.Interaction]] = {}  # member -> (sid, last interaction drawing it)
         self.locks: dict[int, asyncio.Lock] = {}
-        self.catalogs: OrderedDict[int, Catalog] = OrderedDict()  # id(deck) -> its cards; holds the deck
+        self.catalogs: PerObject[Deck, Catalog] = PerObject(Catalog.of, size=CATALOGS_KEPT)
 
     async def catalog_for(self, guild_id: int | None) -> Catalog:
         """The cards of the server's deck (built once per deck; a server's deck changes on /deck use)."""
-        deck = (await self.bot.decks.for_guild(guild_id)).deck
-        found = self.catalogs.get(id(deck))
-        if found is None or found.deck is not deck:
-            found = self.catalogs[id(deck)] = Catalog.of(deck)
-            while len(self.catalogs) > CATALOGS_KEPT:
-                self.catalogs.popitem(last=False)
-        return found
+        return self.catalogs((await self.bot.decks.for_guild(guild_id)).deck)
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(ui.ReviewButton)

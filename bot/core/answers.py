@@ -26,7 +26,6 @@ scoring every key), and its cost barely grows with the deck.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -34,6 +33,7 @@ from functools import lru_cache
 from rapidfuzz.distance import OSA
 
 from bot.core.lookup import TermIndex
+from bot.core.memo import PerObject
 from content.model import Deck, Term
 from content.text import normalize
 
@@ -244,29 +244,18 @@ def _other(prefix: str, other: Term, expected: Term) -> str:
     return f"{prefix}, not the term we wanted"
 
 
-# A Deck is a slotted dataclass (no weak references) and hashing one hashes every term, so judges are
-# cached by id with the source held alongside: while cached, the id cannot be reused by another object.
-# The most recent decks stay alive: the built-in one plus each server's merged deck while its rounds
-# run (bot.decks keeps 128 servers' decks built; judges are built for the typed answers only).
-_CACHE: OrderedDict[int, tuple[object, Judge]] = OrderedDict()
-_CACHE_SIZE = 32
+# The most recent decks' judges stay built: the built-in one plus each server's merged deck while its
+# rounds run (bot.decks keeps 128 servers' decks built; judges are built for the typed answers only).
+_JUDGES: PerObject[Deck | TermIndex, Judge] = PerObject(lambda source: Judge(source.terms), size=32)
 
 
 def judge_for(source: Deck | TermIndex | Judge) -> Judge:
     """The cached Judge for a deck or term index (built on first use), or `source` if it is a Judge."""
     if isinstance(source, Judge):
         return source
-    entry = _CACHE.get(id(source))
-    if entry is not None and entry[0] is source:
-        _CACHE.move_to_end(id(source))
-        return entry[1]
     if not isinstance(source, Deck | TermIndex):
         raise TypeError(f"judge needs a Deck, TermIndex or Judge, not {type(source).__name__}")
-    built = Judge(source.terms)
-    _CACHE[id(source)] = (source, built)
-    while len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
-    return built
+    return _JUDGES(source)
 
 
 def judge(answer: str, expected: Term, deck_or_index: Deck | TermIndex | Judge) -> Verdict:

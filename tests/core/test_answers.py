@@ -293,10 +293,10 @@ def test_judge_is_built_once_per_deck_and_cached(deck):
 
 
 def test_cache_is_bounded(deck):
-    indexes = [TermIndex(deck.terms[:3]) for _ in range(answers._CACHE_SIZE + 3)]
+    indexes = [TermIndex(deck.terms[:3]) for _ in range(answers._JUDGES.size + 3)]
     for index in indexes:
         judge_for(index)
-    assert len(answers._CACHE) <= answers._CACHE_SIZE
+    assert len(answers._JUDGES) <= answers._JUDGES.size
     assert judge_for(indexes[-1]).terms == deck.terms[:3]
 
 
