@@ -34,6 +34,28 @@ _INSERT_REVIEW = (
 )
 
 
+def _review_rows(
+    user_id: int,
+    card_id: str,
+    outcome: ReviewOutcome,
+    at: datetime,
+    guild_id: int | None,
+    raw_rating: int | None,
+    source: str,
+    duration_ms: int | None,
+) -> tuple[tuple, tuple]:
+    """The study_cards upsert and the study_reviews insert parameters of one rating applied at `at`
+    (the log keeps `at` to the millisecond; the card state keeps whole seconds)."""
+    new, reviewed = outcome.state, _secs(outcome.reviewed_at)
+    card_row = (user_id, card_id, int(new.state), new.step, new.stability, new.difficulty, _secs(new.due))
+    elapsed = None if outcome.elapsed is None else int(outcome.elapsed.total_seconds())
+    log_row = (
+        user_id, card_id, guild_id, raw_rating, int(outcome.rating), source, _ms(at),
+        elapsed, duration_ms,
+    )  # fmt: skip
+    return (*card_row, reviewed, reviewed, source), log_row
+
+
 def _ms(at: datetime) -> int:
     if at.tzinfo is None:
         raise ValueError("times must be timezone-aware")
@@ -135,11 +157,10 @@ class StudyRepo:
                 f"SELECT {_CARD_COLUMNS} FROM study_cards WHERE user_id = ? AND card_id = ?", (user_id, card_id)
             )
             outcome = srs.apply_rating(card_id, _card(rows[0]) if rows else None, mapped, at, rng)
-            new, reviewed = outcome.state, _secs(outcome.reviewed_at)
-            card_row = (user_id, card_id, int(new.state), new.step, new.stability, new.difficulty, _secs(new.due))
-            await conn.execute_fetchall(_UPSERT_CARD, (*card_row, reviewed, reviewed, source))
-            elapsed = None if outcome.elapsed is None else int(outcome.elapsed.total_seconds())
-            log_row = (user_id, card_id, guild_id, raw_rating, int(mapped), source, _ms(at), elapsed, duration_ms)
+            card_row, log_row = _review_rows(
+                user_id, card_id, outcome, at, guild_id, raw_rating, source, duration_ms
+            )
+            await conn.execute_fetchall(_UPSERT_CARD, card_row)
             await conn.execute_fetchall(_INSERT_REVIEW, log_row)
         return outcome
 
@@ -168,20 +189,14 @@ class StudyRepo:
                 " WHERE card_id = ? AND user_id IN (SELECT value FROM json_each(?))",
                 (card_id, json.dumps(list(correct_of))),
             )
-            cards, log_rows = [], []
+            written = []
             for user_id, *card in rows:
                 rating = srs.rating_for_answer(correct_of[user_id])
                 outcome = srs.apply_rating(card_id, _card(card), rating, at, srs.review_rng(user_id, card_id, at))
-                new, reviewed = outcome.state, _secs(outcome.reviewed_at)
-                cards.append(
-                    (user_id, card_id, int(new.state), new.step, new.stability, new.difficulty, _secs(new.due),
-                     reviewed, reviewed, "quiz")
-                )  # fmt: skip
-                elapsed = None if outcome.elapsed is None else int(outcome.elapsed.total_seconds())
-                log_rows.append((user_id, card_id, guild_id, None, int(rating), "quiz", _ms(at), elapsed, None))
-            await conn.executemany(_UPSERT_CARD, cards)
-            await conn.executemany(_INSERT_REVIEW, log_rows)
-        return [row[0] for row in cards]
+                written.append(_review_rows(user_id, card_id, outcome, at, guild_id, None, "quiz", None))
+            await conn.executemany(_UPSERT_CARD, [card_row for card_row, _ in written])
+            await conn.executemany(_INSERT_REVIEW, [log_row for _, log_row in written])
+        return [card_row[0] for card_row, _ in written]
 
     async def card_history(self, user_id: int, card_id: str) -> list[tuple[Rating, datetime]]:
         """The (rating, reviewed_at) log of one card, oldest first."""
