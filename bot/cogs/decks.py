@@ -14,7 +14,7 @@ from bot.core.errors import BadInput
 from bot.decks import BUILTIN_KEY, check_name, shared_names
 from bot.storage.decks import DeckInfo, DeckNameTaken
 from bot.ui import decks as ui
-from bot.ui.messages import clip, user_errors
+from bot.ui.messages import clip, safe, user_errors
 from content.importer import MAX_BYTES, ImportProblems, build_imported_deck, parse_term_file
 
 log = logging.getLogger(__name__)
@@ -54,11 +54,11 @@ class Decks(commands.Cog):
             name = check_name(name)
             if file.size > MAX_BYTES:
                 raise BadInput(
-                    f"**{ui.safe(file.filename)}** is {file.size / 1_000_000:.1f} MB; the limit is 1 MB "
+                    f"**{safe(file.filename)}** is {file.size / 1_000_000:.1f} MB; the limit is 1 MB "
                     "(about 2,000 terms). Split it into smaller decks."
                 )
             if await self.store.find(interaction.guild_id, name) is not None:
-                raise BadInput(f"This server already has a deck called **{ui.safe(name)}**. Choose another name.")
+                raise BadInput(f"This server already has a deck called **{safe(name)}**. Choose another name.")
             # Downloading and checking up to 1 MB can take longer than Discord's 3-second window.
             await interaction.response.defer(ephemeral=True, thinking=True)
             try:
@@ -76,7 +76,7 @@ class Decks(commands.Cog):
                     now=discord.utils.utcnow(), use=False,
                 )  # fmt: skip
             except DeckNameTaken:
-                raise BadInput(f"This server already has a deck called **{ui.safe(name)}**.") from None
+                raise BadInput(f"This server already has a deck called **{safe(name)}**.") from None
             await self.library.changed(interaction.guild_id)  # also picks up a `python -m bot import --use`
             topics = len(build_imported_deck(info.id, info.name, terms).topics)
             clashes = shared_names((await self.library.for_guild(interaction.guild_id)).deck, terms)
@@ -123,7 +123,7 @@ class Decks(commands.Cog):
             await self.library.changed(interaction.guild_id)
             log.info("guild %s removed deck %s", interaction.guild_id, deck_id)
             await interaction.response.edit_message(
-                content=f"🗑️ Removed **{ui.safe(info.name)}** ({info.term_count} terms).{note}", view=None
+                content=f"🗑️ Removed **{safe(info.name)}** ({info.term_count} terms).{note}", view=None
             )
 
     # ----------------------------------------------------------------- use
@@ -193,8 +193,8 @@ class Decks(commands.Cog):
         info = await self.store.find(guild_id, name)
         if info is None:
             decks = await self.store.list(guild_id)
-            known = ", ".join(f"**{ui.safe(d.name)}**" for d in decks[:10]) or "none yet (use `/deck import`)"
-            raise BadInput(f"There is no imported deck called **{ui.safe(name)}** here. Decks: {known}.")
+            known = ", ".join(f"**{safe(d.name)}**" for d in decks[:10]) or "none yet (use `/deck import`)"
+            raise BadInput(f"There is no imported deck called **{safe(name)}** here. Decks: {known}.")
         return info
 
 

@@ -7,16 +7,11 @@ from collections.abc import Sequence
 import discord
 
 from bot.storage.decks import DeckInfo
-from bot.ui.messages import clip, reply_error
+from bot.ui.messages import clip, reply_error, safe
 from content.importer import Problem
 
 DECK_COLOUR = discord.Colour.from_rgb(46, 134, 171)
 PROBLEMS_SHOWN = 10
-
-
-def safe(text: str, limit: int = 80) -> str:
-    """A name typed by a member, shown as plain text: no markdown, no pings."""
-    return clip(discord.utils.escape_markdown(discord.utils.escape_mentions(text)), limit)
 
 
 def problems_text(filename: str, problems: Sequence[Problem]) -> str:

@@ -26,6 +26,11 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def safe(text: str, limit: int = 80) -> str:
+    """Text a member typed, shown as plain text within `limit`: no markdown, no mentions."""
+    return clip(discord.utils.escape_markdown(discord.utils.escape_mentions(text)), limit)
+
+
 def missing_permissions(perms: list[str]) -> str:
     names = ", ".join(p.replace("_", " ").replace("guild", "server").title() for p in perms)
     return f"You need the **{names}** permission to do that."

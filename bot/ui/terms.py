@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import discord
 
-from bot.ui.messages import clip
+from bot.ui.messages import clip, safe
 from content.model import Deck, Term
 
 TERM_COLOUR = discord.Colour.from_rgb(46, 134, 171)
@@ -32,7 +32,7 @@ def term_embed(term: Term, deck: Deck, *, title_prefix: str = "") -> discord.Emb
 
 
 def did_you_mean_text(query: str, suggestions: Sequence[Term]) -> str:
-    shown = clip(discord.utils.escape_markdown(discord.utils.escape_mentions(query)), 60) or "that"
+    shown = safe(query, 60) or "that"
     if not suggestions:
         return (
             f"I couldn't find a term matching **{shown}**. Try a shorter word, an acronym such as CRM, "
