@@ -18,14 +18,6 @@ ALICE, BOB = 111, 222
 GUILD = 900
 
 
-@pytest.fixture
-async def db(tmp_path):
-    database = await Database.open(tmp_path / "privacy.sqlite3")
-    await database.migrate()
-    yield database
-    await database.close()
-
-
 async def seed(db, user_id: int, other: int) -> None:
     """A round started by `user_id` in which both answered, plus study rows of both."""
     quiz, study = QuizRepo(db), StudyRepo(db)

@@ -24,7 +24,6 @@ from bot.core.schedule import (
     next_daily_run,
     next_term,
 )
-from bot.storage.database import Database
 from bot.storage.schedules import DUE_DAILY_SQL, DUE_QUIZ_SQL, ScheduleStore
 
 NY = ZoneInfo("America/New_York")
@@ -33,13 +32,8 @@ TODAY = date(2026, 6, 1)
 
 
 @pytest.fixture
-async def store(tmp_path):
-    db = await Database.open(tmp_path / "bot.sqlite3")
-    await db.migrate()
-    try:
-        yield ScheduleStore(db)
-    finally:
-        await db.close()
+def store(db):
+    return ScheduleStore(db)
 
 
 async def add_quiz(store, guild_id=1, channel_id=10, days=WEEKDAYS, at=time(9), now=NOW):

@@ -11,33 +11,18 @@ from fsrs import Rating, State
 
 from bot.core import srs
 from bot.core.errors import BadInput
-from bot.storage.database import Database
-from bot.storage.study import StudyRepo
 
 NOW = datetime(2026, 3, 10, 15, 30, 12, 345000, tzinfo=UTC)
 ALICE, BOB = 111, 222
 GUILD = 900
 
 
-@pytest.fixture
-async def db(tmp_path):
-    database = await Database.open(tmp_path / "study.sqlite3")
-    await database.migrate()
-    yield database
-    await database.close()
-
-
-@pytest.fixture
-def repo(db):
-    return StudyRepo(db)
-
-
-async def test_record_review_persists_card_and_log_together(repo, db, tmp_path):
+async def test_record_review_persists_card_and_log_together(repo, db):
     outcome = await repo.record_review(ALICE, "clv", 5, "review", GUILD, NOW, duration_ms=4200)
     assert outcome.was_new and outcome.state.state == State.Review
 
     # Read back through a second, independent connection: the write is committed.
-    with sqlite3.connect(tmp_path / "study.sqlite3") as raw:
+    with sqlite3.connect(db.path) as raw:
         card = raw.execute("SELECT state, due, last_review, introduced_via FROM study_cards").fetchall()
         log = raw.execute(
             "SELECT user_id, card_id, guild_id, raw_rating, rating, source, reviewed_at, elapsed_s, duration_ms"

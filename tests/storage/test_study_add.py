@@ -4,23 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from fsrs import Rating, State
 
 from bot.core import srs
-from bot.storage.database import Database
-from bot.storage.study import StudyRepo
 
 NOW = datetime(2026, 3, 10, 15, 30, 12, tzinfo=UTC)
 ALICE, BOB = 111, 222
-
-
-@pytest.fixture
-async def repo(tmp_path):
-    database = await Database.open(tmp_path / "study.sqlite3")
-    await database.migrate()
-    yield StudyRepo(database)
-    await database.close()
 
 
 async def test_added_card_is_new_and_due_now(repo):

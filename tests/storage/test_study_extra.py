@@ -4,22 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from bot.storage.database import Database
-from bot.storage.study import StudyRepo
-
 NOW = datetime(2026, 3, 10, 15, 30, 12, tzinfo=UTC)
 ALICE, BOB = 111, 222
 GUILD = 900
-
-
-@pytest.fixture
-async def repo(tmp_path):
-    database = await Database.open(tmp_path / "study.sqlite3")
-    await database.migrate()
-    yield StudyRepo(database)
-    await database.close()
 
 
 async def test_review_head_is_zero_then_follows_the_members_own_log(repo):

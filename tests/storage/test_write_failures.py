@@ -16,14 +16,6 @@ from bot.ui.messages import SOMETHING_WRONG, STORAGE_BUSY, failure_text
 PERIODS = ("all", "w2025-12-29", "m2026-01")
 
 
-@pytest.fixture
-async def db(tmp_path):
-    database = await Database.open(tmp_path / "bot.sqlite3")
-    await database.migrate()
-    yield database
-    await database.close()
-
-
 async def new_round(db: Database) -> int:
     return await QuizRepo(db).create_round(
         guild_id=1, channel_id=2, started_by=3, topic=None, mode="mixed", question_count=50, seconds=20,
