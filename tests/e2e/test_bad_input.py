@@ -16,7 +16,7 @@ from simcord.backend.errors import SetupError
 from simcord.interactions import OptionError
 
 from bot.app import EXTENSIONS
-from tests.e2e.test_settings import let_use
+from tests.e2e.helpers import let_use
 
 WHITESPACE = "   \t "
 MAX_LENGTH = "x" * 100

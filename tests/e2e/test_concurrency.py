@@ -7,19 +7,14 @@ from __future__ import annotations
 
 import logging
 import random
-import sqlite3
 from collections import Counter
 
+from tests.e2e.helpers import rows
 from tests.e2e.together import click_together
 
 CHANNELS = 20
 MEMBERS_PER_CHANNEL = 50
 SECONDS = 60  # question 1 closes at 00:01:00, the moment the daily term is due
-
-
-def rows(world, sql, params=()):
-    with sqlite3.connect(world.bot.settings.database_path) as conn:
-        return conn.execute(sql, params).fetchall()
 
 
 def fetch(channel, message):

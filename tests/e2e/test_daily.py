@@ -4,7 +4,6 @@ downtime, daylight saving, and the post's buttons. The simulated clock starts on
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,7 +11,7 @@ import discord
 import pytest
 from simcord._clock import Clock
 
-from tests.e2e.test_settings import let_use
+from tests.e2e.helpers import let_use, rows
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -37,11 +36,6 @@ def simcord_bot(make_bot, clock_start, monkeypatch):
 
         monkeypatch.setattr(Clock, "__init__", starts_elsewhere)
     return make_bot()
-
-
-def rows(world, sql, params=()):
-    with sqlite3.connect(world.bot.settings.database_path) as conn:
-        return conn.execute(sql, params).fetchall()
 
 
 def posts(world, channel=None) -> list[discord.Message]:

@@ -10,8 +10,8 @@ import sys
 
 import discord
 
-from tests.e2e.test_review import forge_click, rows
-from tests.e2e.test_settings import let_use
+from tests.e2e.helpers import let_use, rows
+from tests.e2e.test_review import forge_click
 
 UNIT3_CSV = (
     "\ufeffterm,definition,aliases,topic,example\r\n"

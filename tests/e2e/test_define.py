@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-
-def fields_of(embed) -> dict[str, str]:
-    return {f.name: f.value for f in embed.fields}
+from tests.e2e.helpers import fields_of
 
 
 def assert_embed_within_limits(embed) -> None:

@@ -3,7 +3,8 @@ the server's fastest times, and games that ended."""
 
 from __future__ import annotations
 
-from tests.e2e.test_review import fields_of, forge_click, rows
+from tests.e2e.helpers import fields_of, rows
+from tests.e2e.test_review import forge_click
 
 
 def game_of(world, member):

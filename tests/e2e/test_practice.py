@@ -12,7 +12,8 @@ from bot.core import srs
 from bot.core.questions import Kind, make_question
 from bot.storage.study import StudyRepo
 from bot.ui.practice import ALREADY_ANSWERED, ENDED, FINISHED, NOT_YOURS
-from tests.e2e.test_review import buttons, fields_of, forge_click, rows, snapshot
+from tests.e2e.helpers import fields_of, rows
+from tests.e2e.test_review import buttons, forge_click, snapshot
 
 
 def current(world, member):

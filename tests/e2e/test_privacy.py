@@ -10,10 +10,11 @@ from datetime import timedelta
 from bot.storage.privacy import NOBODY, PERSONAL, SHARED
 from bot.storage.study import StudyRepo
 from bot.ui.privacy import CANCELLED, KINDS, NOT_YOURS, NOTHING_STORED
+from tests.e2e.helpers import rows
 from tests.e2e.test_leaderboard import lines, play_one_question
 from tests.e2e.test_match import play
 from tests.e2e.test_quiz import button, question_of, start
-from tests.e2e.test_review import buttons, forge_click, rows
+from tests.e2e.test_review import buttons, forge_click
 
 ALL_TABLES = PERSONAL + SHARED
 

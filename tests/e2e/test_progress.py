@@ -9,7 +9,7 @@ from datetime import timedelta
 from PIL import Image
 
 from bot.storage.study import StudyRepo
-from tests.e2e.test_review import fields_of, rows
+from tests.e2e.helpers import fields_of, rows
 
 
 async def seed(world, user_id):

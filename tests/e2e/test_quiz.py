@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from datetime import timedelta
 
 import pytest
+
+from tests.e2e.helpers import rows
 
 
 def runner_of(world):
@@ -34,11 +35,6 @@ async def start(world, member=None, **options):
 def fetch(world, message):
     """The message as it is now (a discord.Message is a snapshot)."""
     return next(m for m in world.channel.history() if m.id == message.id)
-
-
-def rows(world, sql, params=()):
-    with sqlite3.connect(world.bot.settings.database_path) as conn:
-        return conn.execute(sql, params).fetchall()
 
 
 async def test_a_round_with_right_wrong_late_and_double_answers(world):

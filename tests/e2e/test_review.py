@@ -4,29 +4,20 @@ stale cards, two sessions at once, nothing due, unknown topics, question cards."
 from __future__ import annotations
 
 import copy
-import sqlite3
 
 from simcord.actors import _component_interaction
 
 from bot.core import srs
 from bot.storage.study import StudyRepo
 from bot.ui.review import ENDED_BY_NEWER, NOT_YOURS, STALE_CARD
+from tests.e2e.helpers import fields_of, rows
 
 RATINGS = ("1 Not at all", "2", "3", "4", "5 Perfectly")
-
-
-def rows(world, sql, params=()):
-    with sqlite3.connect(world.bot.settings.database_path) as conn:
-        return conn.execute(sql, params).fetchall()
 
 
 def buttons(message) -> dict[str, str]:
     """label -> custom_id of every button on the message as it is now."""
     return {c["label"]: c["custom_id"] for row in message.components for c in row["components"]}
-
-
-def fields_of(embed) -> dict[str, str]:
-    return {f.name: f.value for f in embed.fields}
 
 
 def card_of(message) -> str:

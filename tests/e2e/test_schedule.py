@@ -5,21 +5,15 @@ Thursday 2026-01-01 00:00 UTC (the server zone stays UTC unless a test sets one)
 from __future__ import annotations
 
 import logging
-import sqlite3
 from datetime import UTC, datetime, timedelta
 
+from tests.e2e.helpers import let_use, rows
 from tests.e2e.test_daily import advance_to, bot_down
 from tests.e2e.test_quiz import button, question_of, wrong_choice
-from tests.e2e.test_settings import let_use
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 SLOT = T0 + timedelta(minutes=10)  # Thursday 00:10 UTC
 NOTICE = "Quiz starts in 1 minute"
-
-
-def rows(world, sql, params=()):
-    with sqlite3.connect(world.bot.settings.database_path) as conn:
-        return conn.execute(sql, params).fetchall()
 
 
 async def add(world, days="mon,thu", time="00:10", channel=None, **options):

@@ -5,22 +5,17 @@ starts on Thursday 2026-01-01 00:00 UTC; the daily term posts at 09:00 UTC."""
 from __future__ import annotations
 
 import logging
-import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import discord
 import pytest
 
+from tests.e2e.helpers import rows
 from tests.e2e.test_daily import advance_to, posts, set_daily
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 NINE = T0 + timedelta(hours=9)
 MESSAGES = "/channels/*/messages"
-
-
-def rows(world, sql, params=()):
-    with sqlite3.connect(world.bot.settings.database_path) as conn:
-        return conn.execute(sql, params).fetchall()
 
 
 async def daily_show(world) -> dict[str, str]:

@@ -2,25 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
-
-def rows(world, sql, params=()):
-    with sqlite3.connect(world.bot.settings.database_path) as conn:
-        return conn.execute(sql, params).fetchall()
-
-
-def let_use(world, command: str, member) -> None:
-    """A server admin lets a student see a Manage Server command (a per-command override): the
-    bot's own check must still refuse them."""
-    found = world.env.backend.find_command(command, world.guild.id)
-    world.guild.set_command_permissions(int(found["id"]), {member: True})
-
-
-def fields_of(embed) -> dict[str, str]:
-    return {f.name: f.value for f in embed.fields}
+from tests.e2e.helpers import fields_of, let_use, rows
 
 
 async def test_set_and_show_the_time_zone(world):

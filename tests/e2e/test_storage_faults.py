@@ -8,7 +8,8 @@ import logging
 import sqlite3
 from contextlib import contextmanager
 
-from tests.e2e.test_quiz import button, fetch, question_of, rows, runner_of, start, wrong_choice
+from tests.e2e.helpers import rows
+from tests.e2e.test_quiz import button, fetch, question_of, runner_of, start, wrong_choice
 from tests.e2e.together import click_together
 
 BUSY = "The bot's storage is busy right now; please try again in a moment."
