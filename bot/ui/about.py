@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import discord
 
+from bot.ui.limits import Panel
 from bot.ui.practice import duration_text
 
 ABOUT_COLOUR = discord.Colour.blurple()
@@ -34,7 +35,7 @@ def about_embed(
     latency: float,
     servers: int,
 ) -> discord.Embed:
-    embed = discord.Embed(
+    embed = Panel(
         title="ℹ️ About this bot",
         description="A study bot for the vocabulary of a Customer Relations course. "
         "Try /define, /review, /quiz start or /test.",

@@ -8,6 +8,7 @@ import discord
 
 from bot.core.questions import Kind, Question
 from bot.core.schedule import DailyPost, DailySettings, describe_zone, format_time
+from bot.ui.limits import Panel
 from bot.ui.messages import clip
 from bot.ui.terms import term_embed
 from content.model import Deck, Term
@@ -124,7 +125,7 @@ class DailyAnswerButton(
 
 def check_embed(question: Question) -> discord.Embed:
     """The question card of "Quiz me"."""
-    embed = discord.Embed(title="❓ Quick check", description=clip(question.prompt, 4096), colour=DAILY_COLOUR)
+    embed = Panel(title="❓ Quick check", description=clip(question.prompt, 4096), colour=DAILY_COLOUR)
     if question.kind in (Kind.DEFINITION, Kind.TERM):
         for key, text in zip(question.choice_keys, question.options, strict=True):
             embed.add_field(name=key, value=clip(text, 1024), inline=False)
@@ -144,9 +145,9 @@ def result_embed(term: Term, *, correct: bool, choice: str, answer: str, recorde
     """Right or wrong, the right answer, and the definition to remember."""
     shown = {"true": "True", "false": "False"}
     if correct:
-        embed = discord.Embed(title="✅ Right!", colour=RIGHT_COLOUR)
+        embed = Panel(title="✅ Right!", colour=RIGHT_COLOUR)
     else:
-        embed = discord.Embed(
+        embed = Panel(
             title="❌ Not quite",
             description=f"You picked **{shown.get(choice, choice)}**; the answer is **{shown.get(answer, answer)}**.",
             colour=WRONG_COLOUR,
@@ -175,7 +176,7 @@ def daily_status_embed(
     settings: DailySettings | None, deck: Deck, now: datetime, today_post: DailyPost | None = None
 ) -> discord.Embed:
     """What /daily show says: where and when, the next post, and why it is paused if it is."""
-    embed = discord.Embed(title="📅 Daily term", colour=DAILY_COLOUR)
+    embed = Panel(title="📅 Daily term", colour=DAILY_COLOUR)
     if settings is None:
         embed.description = "The daily term is not set up. Use `/daily set channel: time:` to start it."
         return embed

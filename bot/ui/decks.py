@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import discord
 
 from bot.storage.decks import DeckInfo
+from bot.ui.limits import Panel
 from bot.ui.messages import clip, reply_error, safe
 from content.importer import Problem
 
@@ -52,9 +53,7 @@ def deck_list_embed(decks: Sequence[DeckInfo], builtin_name: str, builtin_terms:
         )
     if not decks:
         lines.append("\nNo imported decks yet. A teacher can add one with `/deck import`.")
-    embed = discord.Embed(
-        title="Decks on this server", description=clip("\n".join(lines), 4096), colour=DECK_COLOUR
-    )
+    embed = Panel(title="Decks on this server", description=clip("\n".join(lines), 4096), colour=DECK_COLOUR)
     embed.set_footer(text="✅ in use by quizzes, daily terms, /define and reviews · /deck use to change")
     return embed
 

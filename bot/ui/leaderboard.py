@@ -5,6 +5,7 @@ from __future__ import annotations
 import discord
 
 from bot.core.quiz import week_start
+from bot.ui.limits import Panel
 from bot.ui.messages import reply_error
 
 PAGE_SIZE = 10
@@ -25,7 +26,7 @@ def _line(rank: int, row, sort: str) -> str:
 
 
 def leaderboard_message(guild, *, period, sort, key, zone, page, total, rows, mine, owner):
-    embed = discord.Embed(
+    embed = Panel(
         title=f"🏆 Leaderboard · {_period_title(period, key, zone)}",
         colour=discord.Colour.gold(),
     )

@@ -8,6 +8,7 @@ import discord
 
 from bot.core.questions import mask_name
 from bot.storage.study import MatchTime
+from bot.ui.limits import Panel
 from bot.ui.messages import clip, reply_error
 from content.model import Term
 
@@ -67,7 +68,7 @@ def board_embed(
             lines.append(f"✅ **{slot + 1}. {term.name}**: ~~{text}~~")
         else:
             lines.append(f"**{slot + 1}.** {text}")
-    embed = discord.Embed(
+    embed = Panel(
         title="🧩 Match each term to its definition",
         description=clip("\n\n".join(lines), 4096),
         colour=MATCH_COLOUR,
@@ -124,7 +125,7 @@ def result_embed(
         if penalties
         else ""
     )
-    embed = discord.Embed(
+    embed = Panel(
         title="🏁 All five matched!",
         description=f"Your time: **{seconds_text(elapsed_ms)}**{extra}",
         colour=discord.Colour.gold(),
@@ -146,7 +147,7 @@ def result_embed(
 
 def best_embed(board: Sequence[MatchTime], mine: MatchTime | None, guild_name: str) -> discord.Embed:
     """/match best: each member's fastest game in this server, fastest first."""
-    embed = discord.Embed(title=clip(f"⏱️ Fastest matchers · {guild_name}", 256), colour=discord.Colour.gold())
+    embed = Panel(title=clip(f"⏱️ Fastest matchers · {guild_name}", 256), colour=discord.Colour.gold())
     embed.description = _board_lines(board) or "Nobody has finished a game here yet. Be the first: /match play!"
     embed.add_field(
         name="Your best (any server)",

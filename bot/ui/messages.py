@@ -31,6 +31,12 @@ def safe(text: str, limit: int = 80) -> str:
     return clip(discord.utils.escape_markdown(discord.utils.escape_mentions(text)), limit)
 
 
+def member_name(name: str) -> str:
+    """A name a member chose (display name, nickname), shown as plain text: a name such as
+    `[Nitro](https://...)` or `@everyone` must not become a link, markdown or a ping in a bot message."""
+    return safe(name, 40)
+
+
 def missing_permissions(perms: list[str]) -> str:
     names = ", ".join(p.replace("_", " ").replace("guild", "server").title() for p in perms)
     return f"You need the **{names}** permission to do that."

@@ -8,6 +8,7 @@ from datetime import timedelta
 import discord
 
 from bot.core.questions import Kind, Question
+from bot.ui.limits import Panel
 from bot.ui.messages import clip, reply_error
 from bot.ui.quiz import KIND_TITLES, add_option_fields
 from content.model import Deck, Term
@@ -92,7 +93,7 @@ class ReviewMissedButton(
 
 
 def question_embed(question: Question, number: int, total: int, correct_so_far: int) -> discord.Embed:
-    embed = discord.Embed(
+    embed = Panel(
         title=f"Practice test · {number}/{total} · {KIND_TITLES[question.kind]}",
         description=clip(question.prompt, 2000),
         colour=TEST_COLOUR,
@@ -144,7 +145,7 @@ def feedback_embed(
         lines.append(f"Correct answer: **{clip(right_answer_text(question, deck), 600)}**")
     if term is not None:
         lines.append(f"**{term.name}**: {term.definition}")
-    return discord.Embed(
+    return Panel(
         title="✅ Right!" if correct else "❌ Not quite",
         description=clip("\n".join(lines), 1800),
         colour=RIGHT_COLOUR if correct else WRONG_COLOUR,
@@ -156,7 +157,7 @@ def summary_embed(
 ) -> discord.Embed:
     """Score, time taken and the missed terms with their definitions (within embed limits)."""
     share = correct / total if total else 0.0
-    embed = discord.Embed(
+    embed = Panel(
         title="📝 Practice test ended early" if ended_early else "📝 Practice test complete",
         description=f"Score: **{correct}/{total}** ({share:.0%}) · ⏱️ {duration_text(elapsed)}",
         colour=discord.Colour.gold(),

@@ -10,6 +10,7 @@ from datetime import datetime
 
 import discord
 
+from bot.ui.limits import Panel
 from bot.ui.messages import reply_error
 
 PRIVACY_COLOUR = discord.Colour.dark_teal()
@@ -78,7 +79,7 @@ def forget_prompt(counts: Mapping[str, int], owner: int) -> tuple[discord.Embed,
     """The confirmation: what will be deleted, with Delete and Cancel buttons for `owner` only."""
     deleted = {t: n for t, n in counts.items() if t not in KEPT}
     kept = {t: n for t, n in counts.items() if t in KEPT}
-    embed = discord.Embed(
+    embed = Panel(
         title="🗑️ Delete everything I store about you?",
         description="In every server and in direct messages:\n" + ("\n".join(_lines(deleted)) or "• nothing"),
         colour=discord.Colour.red(),
@@ -100,7 +101,7 @@ def forgotten_embed(counts: Mapping[str, int]) -> discord.Embed:
     deleted = {t: n for t, n in counts.items() if t not in KEPT}
     kept = {t: n for t, n in counts.items() if t in KEPT}
     lines = _lines(deleted)
-    embed = discord.Embed(
+    embed = Panel(
         title="✅ Your data is deleted",
         description=("Deleted:\n" + "\n".join(lines)) if lines else "There was nothing left to delete.",
         colour=PRIVACY_COLOUR,

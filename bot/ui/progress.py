@@ -8,6 +8,7 @@ import discord
 
 from bot.core.progress import Progress, TopicMastery
 from bot.core.srs import MASTERED_STABILITY_DAYS
+from bot.ui.limits import Panel
 from bot.ui.messages import clip
 
 PROGRESS_COLOUR = discord.Colour.from_rgb(46, 134, 171)
@@ -23,7 +24,7 @@ def progress_embed(
 ) -> discord.Embed:
     """The figures as stored, with the chart (attached as `CHART_NAME`) as the embed's image."""
     p = progress
-    embed = discord.Embed(title=clip(f"📈 Study progress · {name}", 256), colour=PROGRESS_COLOUR)
+    embed = Panel(title=clip(f"📈 Study progress · {name}", 256), colour=PROGRESS_COLOUR)
     embed.add_field(name="Cards seen", value=f"{p.cards_seen} of {total_cards}", inline=True)
     embed.add_field(name="Mastered", value=str(p.mastered), inline=True)
     embed.add_field(name="Due now", value=str(p.due_now), inline=True)

@@ -9,6 +9,7 @@ import discord
 
 from bot.core.questions import Kind, Question
 from bot.core.quiz import MAX_POINTS, MIN_POINTS, Player, Reveal
+from bot.ui.limits import Panel
 from bot.ui.messages import clip, component_errors
 from content.model import Deck
 
@@ -37,7 +38,7 @@ def add_option_fields(embed: discord.Embed, question: Question) -> None:
 def question_embed(
     question: Question, number: int, total: int, deadline: datetime, answered: int
 ) -> discord.Embed:
-    embed = discord.Embed(
+    embed = Panel(
         title=f"Question {number}/{total} · {KIND_TITLES[question.kind]}",
         description=clip(question.prompt, 4096),
         colour=QUIZ_COLOUR,
@@ -114,7 +115,7 @@ def reveal_embed(reveal: Reveal, total: int, deck: Deck, names: dict[int, str]) 
         )
     else:
         right_text = q.option_label(q.answer)
-    embed = discord.Embed(
+    embed = Panel(
         title=f"Question {reveal.question_no}/{total} · closed",
         description=clip(q.prompt, 2000),
         colour=CLOSED_COLOUR,
@@ -159,7 +160,7 @@ def standings_lines(players: Sequence[Player], limit: int = 25) -> str:
 
 
 def podium_embed(players: Sequence[Player], *, title: str, note: str = "") -> discord.Embed:
-    embed = discord.Embed(title=title, colour=discord.Colour.gold())
+    embed = Panel(title=title, colour=discord.Colour.gold())
     if not players:
         embed.description = note or "Nobody answered, so there is no podium this time."
         return embed

@@ -12,6 +12,7 @@ from datetime import datetime
 
 import discord
 
+from bot.ui.limits import Panel
 from bot.ui.messages import clip, component_errors
 from content.model import Deck, ListQuestion, OpenQuestion, Term
 
@@ -196,7 +197,7 @@ def front_embed(
     card: Card, deck: Deck, *, number: int, is_new: bool, due: datetime | None, scope_note: str = ""
 ) -> discord.Embed:
     """The question side of a card, with where it comes from."""
-    embed = discord.Embed(title=clip(card_title(card), 256), description=_hint(card), colour=REVIEW_COLOUR)
+    embed = Panel(title=clip(card_title(card), 256), description=_hint(card), colour=REVIEW_COLOUR)
     embed.add_field(name="Topic", value=clip(deck.topic_name(card.topic), 1024), inline=True)
     status = "🆕 New card" if is_new or due is None else f"Due {ts(due)}"
     embed.add_field(name=_kind(card), value=status, inline=True)
@@ -206,7 +207,7 @@ def front_embed(
 
 def back_embed(card: Card, deck: Deck, *, number: int, scope_note: str = "") -> discord.Embed:
     """The answer side: definition and example, model answer and key points, or the list's items."""
-    embed = discord.Embed(title=clip(card_title(card), 256), colour=BACK_COLOUR)
+    embed = Panel(title=clip(card_title(card), 256), colour=BACK_COLOUR)
     if isinstance(card, Term):
         embed.description = clip(card.definition, 4096)
         if card.example:
@@ -272,7 +273,7 @@ def nothing_due_text(nxt: WhatNext, topic_name: str | None) -> str:
 def summary_embed(token: ReviewToken, nxt: WhatNext, *, stopped: bool) -> discord.Embed:
     """The end of a session: how many cards, the average rating, and when to come back."""
     title = "⏹️ Review stopped" if stopped else "🎉 All done for now"
-    embed = discord.Embed(title=title, colour=DONE_COLOUR)
+    embed = Panel(title=title, colour=DONE_COLOUR)
     embed.add_field(
         name="Reviewed", value=f"{token.reviewed} card{'s' if token.reviewed != 1 else ''}", inline=True
     )

@@ -8,6 +8,7 @@ import discord
 
 from bot.core.schedule import MAX_QUIZ_SCHEDULES, QuizSchedule, describe_zone, format_days, format_time
 from bot.ui.daily import local_text, timestamp
+from bot.ui.limits import Panel
 from bot.ui.messages import clip
 from content.model import Deck
 
@@ -43,7 +44,7 @@ def status_text(schedule: QuizSchedule, now: datetime) -> str:
 
 def schedule_list_embed(schedules: list[QuizSchedule], deck: Deck, now: datetime, zone) -> discord.Embed:
     """Every quiz schedule of the server (at most 25 fields, well within 6,000 characters)."""
-    embed = discord.Embed(title="🗓️ Scheduled quizzes", colour=SCHEDULE_COLOUR)
+    embed = Panel(title="🗓️ Scheduled quizzes", colour=SCHEDULE_COLOUR)
     if not schedules:
         embed.description = "No scheduled quizzes yet. Add one with `/schedule add`."
     for schedule in schedules[:MAX_QUIZ_SCHEDULES]:

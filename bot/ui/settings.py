@@ -9,6 +9,7 @@ import discord
 
 from bot.core.schedule import MAX_QUIZ_SCHEDULES, DailySettings, QuizSchedule, describe_zone
 from bot.ui.daily import schedule_text
+from bot.ui.limits import Panel
 from content.model import Deck
 
 SETTINGS_COLOUR = discord.Colour.blurple()
@@ -28,7 +29,7 @@ def settings_embed(
 ) -> discord.Embed:
     """/settings show: the zone and a one-line summary of each scheduled feature."""
     local = now.astimezone(zone)
-    embed = discord.Embed(title="⚙️ Server settings", colour=SETTINGS_COLOUR)
+    embed = Panel(title="⚙️ Server settings", colour=SETTINGS_COLOUR)
     embed.add_field(
         name="Time zone", value=f"{describe_zone(zone, now)} · now {local:%A %H:%M} there", inline=False
     )

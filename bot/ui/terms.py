@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import discord
 
+from bot.ui.limits import Panel
 from bot.ui.messages import clip, safe
 from content.model import Deck, Term
 
@@ -14,7 +15,7 @@ TERM_COLOUR = discord.Colour.from_rgb(46, 134, 171)
 
 def term_embed(term: Term, deck: Deck, *, title_prefix: str = "") -> discord.Embed:
     """The term card: definition, example, topic, other names and related terms, within embed limits."""
-    embed = discord.Embed(
+    embed = Panel(
         title=clip(f"{title_prefix}{term.name}", 256),
         description=clip(term.definition, 4096),
         colour=TERM_COLOUR,
