@@ -1,0 +1,199 @@
+"""PostgreSQL through asyncpg: the same storage interface as the SQLite `Database`, for a bot that
+many schools share (several processes, several machines, one database).
+
+Selected by `DATABASE_URL=postgresql://user:password@host:port/dbname`. Repositories hold one SQL
+text per statement for both engines (written with `?`, numbered here); what differs lives in
+this module: the connection pool, `RETURNING id` for inserts, advisory locks, the migration
+lock and the version table.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from bot.storage.database import MIGRATIONS_DIR, Migration, MigrationError, StorageError, load_migrations
+from bot.storage.sql import numbered
+
+log = logging.getLogger(__name__)
+
+PG_MIGRATIONS_DIR = MIGRATIONS_DIR / "postgres"
+#: Any constant shared by every process of the bot: the lock that serialises migrations.
+MIGRATION_LOCK = 815_2026_11
+CONNECT_TIMEOUT = 10.0
+
+
+def describe_url(url: str) -> str:
+    """host:port/dbname of a database URL, never its password (for messages and logs)."""
+    parts = urlsplit(url)
+    host = parts.hostname or "localhost"
+    port = parts.port or 5432
+    name = unquote(parts.path.lstrip("/")) or "(default database)"
+    user = f"{unquote(parts.username)}@" if parts.username else ""
+    return f"{user}{host}:{port}/{name}"
+
+
+def is_postgres_url(url: str | None) -> bool:
+    return bool(url) and urlsplit(url).scheme in ("postgres", "postgresql")
+
+
+def _rowcount(status: str) -> int:
+    """asyncpg returns a command tag such as 'UPDATE 3' or 'INSERT 0 1'."""
+    last = status.rsplit(" ", 1)[-1] if status else ""
+    return int(last) if last.isdigit() else 0
+
+
+class PgTx:
+    """One transaction on one pooled connection."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+
+    async def execute(self, sql: str, params: Sequence = ()) -> int:
+        return _rowcount(await self.conn.execute(numbered(sql), *params))
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence]) -> None:
+        rows = list(rows)
+        if rows:
+            await self.conn.executemany(numbered(sql), rows)
+
+    async def fetchone(self, sql: str, params: Sequence = ()):
+        return await self.conn.fetchrow(numbered(sql), *params)
+
+    async def fetchall(self, sql: str, params: Sequence = ()) -> list:
+        return list(await self.conn.fetch(numbered(sql), *params))
+
+    async def insert(self, sql: str, params: Sequence = ()) -> int:
+        """Run an INSERT and return the new row's `id`."""
+        return await self.conn.fetchval(numbered(sql) + " RETURNING id", *params)
+
+    async def lock(self, key: str) -> None:
+        """Hold `key` until this transaction ends: the same key in another process waits."""
+        await self.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key)
+
+
+class PostgresDatabase:
+    engine = "postgres"
+
+    def __init__(self, pool, url: str) -> None:
+        self.pool = pool
+        self.url = url
+        self.where = describe_url(url)
+        self.path = None  # SQLite's file; nothing here
+
+    @classmethod
+    async def open(cls, url: str, *, min_size: int = 1, max_size: int = 10) -> PostgresDatabase:
+        import asyncpg
+
+        try:
+            pool = await asyncpg.create_pool(
+                url, min_size=min_size, max_size=max_size, timeout=CONNECT_TIMEOUT, command_timeout=60
+            )
+        except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
+            reason = str(exc).replace(url, describe_url(url)) or type(exc).__name__
+            raise StorageError(
+                f"Cannot connect to PostgreSQL at {describe_url(url)}: {reason}. Check DATABASE_URL "
+                "(host, port, database name, user and password) and that the server is running."
+            ) from None
+        return cls(pool, url)
+
+    # ------------------------------------------------------------------ statements outside a transaction
+
+    async def execute(self, sql: str, params: Sequence = ()) -> int:
+        async with self.pool.acquire() as conn:
+            return _rowcount(await conn.execute(numbered(sql), *params))
+
+    async def fetchone(self, sql: str, params: Sequence = ()):
+        async with self.pool.acquire() as conn:
+            return await conn.fetchrow(numbered(sql), *params)
+
+    async def fetchall(self, sql: str, params: Sequence = ()) -> list:
+        async with self.pool.acquire() as conn:
+            return list(await conn.fetch(numbered(sql), *params))
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[PgTx]:
+        """One transaction; rolled back if the block raises. Transactions of different tasks (and
+        processes) run side by side: what must not interleave takes `tx.lock(key)` or a row lock."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            yield PgTx(conn)
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[PgTx]:
+        """A read-only, repeatable-read view: every read inside sees the same committed moment."""
+        async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+            yield PgTx(conn)
+
+    def request_checkpoint(self) -> None:
+        """SQLite's write-ahead log needs checkpoints; PostgreSQL runs its own."""
+        return None
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+    # ------------------------------------------------------------------ schema
+
+    async def schema_version(self) -> int:
+        async with self.pool.acquire() as conn:
+            return await self._version(conn)
+
+    @staticmethod
+    async def _version(conn) -> int:
+        exists = await conn.fetchval("SELECT to_regclass('schema_version') IS NOT NULL")
+        if not exists:
+            return 0
+        return await conn.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_version")
+
+    async def migrate(self, migrations: list[Migration] | None = None) -> int:
+        """Apply pending migrations under an advisory lock, so processes starting together apply
+        each one once; each migration commits with its version row or not at all."""
+        migrations = load_migrations(PG_MIGRATIONS_DIR) if migrations is None else migrations
+        latest = migrations[-1].version if migrations else 0
+        async with self.pool.acquire() as conn:
+            await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+            try:
+                await conn.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ"
+                    " NOT NULL DEFAULT now())"
+                )
+                current = await self._version(conn)  # read again under the lock
+                if current > latest:
+                    raise MigrationError(
+                        f"The database at {self.where} is at schema version {current}, newer than this bot "
+                        f"knows ({latest}). Update the bot or point DATABASE_URL at another database."
+                    )
+                for migration in migrations:
+                    if migration.version <= current:
+                        continue
+                    try:
+                        async with conn.transaction():
+                            await conn.execute(migration.sql)
+                            await conn.execute(
+                                "INSERT INTO schema_version (version) VALUES ($1)", migration.version
+                            )
+                    except Exception as exc:
+                        raise MigrationError(
+                            f"Migration {migration.name} failed: {exc}. The database stays at version {current}."
+                        ) from exc
+                    log.info("applied migration %s", migration.name)
+                    current = migration.version
+                return current
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
+
+    async def table_counts(self) -> dict[str, int]:
+        async with self.pool.acquire() as conn:
+            names = [
+                r[0]
+                for r in await conn.fetch(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename"
+                )
+            ]
+            return {name: await conn.fetchval(f'SELECT COUNT(*) FROM "{name}"') for name in names}
+
+
+def pg_migrations_folder() -> Path:
+    return PG_MIGRATIONS_DIR
