@@ -120,7 +120,6 @@ class DeckLibrary:
         self.builtin = builtin
         self.store = store
         self.cache_terms = cache_terms
-        self.builds = 0  # server decks built since start-up (logs and tests)
         self._custom: set[int] = set()
         self._cache: OrderedDict[int, _Built] = OrderedDict()  # guild -> its built deck, LRU order
         self._cached_terms = 0
@@ -183,7 +182,7 @@ class DeckLibrary:
         if not selection.builtin and not parts:
             log.warning("guild %s had no deck selected; using the built-in deck", guild_id)
         built = await asyncio.to_thread(assemble, self.builtin, selection.builtin, parts)
-        self.builds += 1
+        log.debug("guild %s: deck built, %d terms", guild_id, len(built.deck.terms))
         if self._building.get(guild_id) is me:
             self._keep(
                 guild_id, _Built(selection.key, built, 0 if built is self.builtin else len(built.deck.terms))
