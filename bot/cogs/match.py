@@ -2,8 +2,9 @@
 
 `/match` is a group because Discord cannot run a command that has subcommands: `/match play`
 starts a game, `/match best` shows the server's fastest times. A game lives in memory (after a
-restart its buttons say it ended); finished games are stored. The clock starts when the board is
-sent; each wrong pair adds `PENALTY`.
+restart, or an hour without a click, its buttons say it ended); finished games are stored. The
+clock starts when the board is sent; each wrong pair adds `PENALTY`. A game is dropped only once
+its time is stored and the result reached the member.
 """
 
 from __future__ import annotations

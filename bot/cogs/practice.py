@@ -1,8 +1,13 @@
 """/test: a private practice test, one question at a time, that feeds the member's review schedule.
 
 A test lives in memory (questions, score, misses); only its answers and result are stored. After a
-restart its buttons say the test ended. Each answer is stored at once as a review of the term's
-card (right = Good, wrong = Again, source 'test'), so an abandoned test still counts.
+restart, or an hour without an answer, its buttons say the test ended. Each answer is stored at
+once as a review of the term's card (right = Good, wrong = Again, source 'test'), so an abandoned
+test still counts.
+
+The test moves on only once an answer is stored AND its reply reached Discord: a busy database
+leaves the question to answer again, and after a failed reply the member's next click shows the
+stored answer's feedback (it is not stored twice).
 """
 
 from __future__ import annotations

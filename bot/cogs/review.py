@@ -12,9 +12,14 @@ Sessions live in the buttons, not in memory, so they survive a restart. Which cl
 * Only in the member's newest session: session ids are start times in ms, made strictly
   increasing per member. The newest id seen is kept in memory; a click from an older session
   ends that session politely. Starting a session also edits the previous session's message to
-  say it ended (when its interaction token is still valid). After a restart the memory is empty:
-  the first session clicked becomes current until a newer one is clicked, and the card check
-  above still stops any card from being rated twice.
+  say it ended (when its interaction token is still valid). After a restart, or an hour without
+  clicks (the memory is bounded: `bot.core.expiring`), the memory is empty: the first session
+  clicked becomes current until a newer one is clicked, and the card check above still stops
+  any card from being rated twice.
+
+A rating is stored before its reply (the next card) goes out. If that reply fails (a 5xx,
+"Unknown interaction" after a stall), the rating is remembered as undelivered, and the member's
+retry on the same card shows the next card instead of being refused as stale.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from bot.core.questions import Kind, make_question
 from bot.storage.study import StudyRepo
 from bot.ui.practice import ALREADY_ANSWERED, ENDED, FINISHED, NOT_YOURS
 from tests.e2e.helpers import fields_of, rows
-from tests.e2e.test_review import buttons, forge_click, snapshot
+from tests.e2e.test_review import RATINGS, buttons, forge_click, snapshot
 from tests.e2e.test_storage_faults import BUSY, locked, short_busy_timeout
 
 
@@ -106,7 +106,7 @@ async def test_a_full_test_sums_up_and_offers_to_review_the_missed_ones(world):
     assert "cards you missed in your test" in card.embeds[0].footer.text
     for _ in missed:
         await alice.click(card, label="Show answer")
-        await alice.click(card, label="3")
+        await alice.click(card, label=RATINGS[2])
     assert card.embeds[0].title == "🎉 All done for now"
     assert fields_of(card.embeds[0])["Reviewed"] == "2 cards"
     assert rows(world, "SELECT card_id FROM study_reviews WHERE source = 'review' ORDER BY id") == [
@@ -262,3 +262,17 @@ async def test_forget_member_drops_a_running_test(world):
     assert alice.id not in practice.tests and alice.id not in practice.last_key
     await alice.click(msg, label="True")
     assert msg.content == ENDED and review_count(world) == 0
+
+
+async def test_a_typed_answer_whose_reply_failed_is_shown_when_the_box_button_is_clicked_again(world):
+    alice, deck = world.alice, world.bot.deck
+    msg = (await alice.slash(world.channel, "test", questions=5, mode="typed")).response
+    term = deck.get(current(world, alice).question.term_id)
+    shown = await alice.click(msg, label="✏️ Type your answer")
+    world.env.inject_error("POST", CALLBACK, status=404, code=10062, message="Unknown interaction")
+    await alice.submit_modal(shown, {"answer": term.name})
+    assert review_count(world) == 1 and msg.embeds[0].title.startswith("Practice test · 1/5")
+    retry = await alice.click(msg, label="✏️ Type your answer")
+    assert retry.modal is None, "no second box: the answer is already stored"
+    assert msg.embeds[0].title == "✅ Right!" and msg.embeds[1].title.startswith("Practice test · 2/5")
+    assert review_count(world) == 1
