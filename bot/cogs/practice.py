@@ -142,16 +142,17 @@ class Practice(commands.Cog):
             return
         question = test.question
         if choice == "typed":
-
-            async def submitted(modal_interaction: discord.Interaction, text: str) -> None:
-                await self.on_typed(modal_interaction, owner, key, index, text)
-
-            await interaction.response.send_modal(TypedAnswerModal(submitted, index + 1))
+            await interaction.response.send_modal(TypedAnswerModal("test", f"{key}:{index}", index + 1))
             return
         if choice not in question.choice_keys:
             await reply_error(interaction, ui.ALREADY_ANSWERED)
             return
         await self.answer(interaction, test, choice == question.answer, given=question.option_label(choice))
+
+    async def on_typed_answer(self, interaction: discord.Interaction, state: str, text: str) -> None:
+        """A typed-answer box was submitted (bot.ui.quiz routes it here); `state` is "<key>:<index>"."""
+        key, index = state.split(":")
+        await self.on_typed(interaction, interaction.user.id, key, int(index), text)
 
     async def on_typed(self, interaction: discord.Interaction, owner: int, key: str, index: int, text: str):
         test = self._current(owner, key)
