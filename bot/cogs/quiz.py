@@ -211,7 +211,6 @@ class Quiz(commands.Cog):
         so nothing about them is shown or stored from those rounds afterwards (/privacy forget)."""
         for runner in list(self.runners.values()):
             runner.round.forget(user_id)
-            runner.settled()
 
     @start.autocomplete("topic")
     async def start_topic_autocomplete(self, interaction: discord.Interaction, current: str):

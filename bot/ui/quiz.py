@@ -201,10 +201,10 @@ def reveal_embed(reveal: Reveal, total: int, deck: Deck, names: dict[int, str]) 
 
 
 def standings_lines(players: Sequence[Player], limit: int = 25) -> str:
-    """One line per player; equal points share a place (and a medal)."""
+    """One line per player; equal points share a place (and a medal: the first three places that scored)."""
     lines = []
     for place, p in zip(places(list(players[:limit])), players[:limit], strict=True):
-        badge = MEDALS[place - 1] if place <= 3 else f"{place}."
+        badge = MEDALS[place - 1] if place <= 3 and p.points > 0 else f"{place}."  # no medal for 0 points
         lines.append(f"{badge} **{member_name(p.name)}** · {p.points:,} points ({p.correct}/{p.answered} right)")
     if len(players) > limit:
         lines.append(f"… and {len(players) - limit} more")

@@ -24,7 +24,7 @@ async def test_equal_points_share_a_place_and_the_standings_are_shown_once(world
     assert podium.description.splitlines() == [
         "🥇 **alice** · 950 points (1/1 right)",
         "🥇 **bob** · 950 points (1/1 right)",
-        "🥉 **carol** · 0 points (0/1 right)",
+        "3. **carol** · 0 points (0/1 right)",  # third place, but no medal for no points
     ]
     assert podium.fields == [], "no second list repeating the first"
     assert podium.footer.text == "Equal points share a place. Points are saved to /leaderboard."
