@@ -252,7 +252,15 @@ class QuizSchedules(commands.Cog):
             log.info("scheduled quiz %s skipped: %s", schedule.id, exc)
             return
         log.info("scheduled quiz %s started in channel %s", schedule.id, channel.id)
-        runner.launch()
+
+        async def refused(error: discord.HTTPException) -> None:
+            # Discord refused a post the permission check above let through (a stale cache, a
+            # permission removed mid-round): pause like a refused notice, with Discord's reason.
+            reason = pause_reason(error, channel.id)
+            if reason:
+                await self._pause(schedule, reason, discord.utils.utcnow())
+
+        runner.launch(on_refused=refused)
 
     async def _pause(self, schedule: QuizSchedule, reason: str, now: datetime) -> None:
         count = await self.store.pause_channel(schedule.channel_id, reason, now)

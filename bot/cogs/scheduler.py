@@ -26,7 +26,7 @@ from datetime import datetime
 import discord
 from discord.ext import commands, tasks
 
-from bot.permissions import CHANNEL_POST
+from bot.permissions import CHANNEL_POST, missing_text, missing_to_post
 from bot.storage.schedules import ScheduleStore
 
 log = logging.getLogger(__name__)
@@ -123,13 +123,8 @@ def missing_permissions(channel) -> str | None:
     """Why the bot cannot post in a cached server channel, or None (also None when not cached)."""
     if not isinstance(channel, discord.abc.GuildChannel) or channel.guild.me is None:
         return None
-    perms = channel.permissions_for(channel.guild.me)
-    missing = [name for name in POST_PERMISSIONS if not getattr(perms, name)]
-    if not missing:
-        return None
-    names = [n.replace("_", " ").title() for n in missing]
-    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-    return f"I'm missing the {listed} permission{'s' if len(names) > 1 else ''} in <#{channel.id}>"
+    missing = missing_to_post(channel.permissions_for(channel.guild.me))
+    return missing_text(missing, channel.id) if missing else None
 
 
 def pause_reason(error: BaseException, channel_id: int) -> str | None:
