@@ -116,8 +116,6 @@ async def test_a_post_discord_made_without_saying_so_is_not_posted_again(world, 
     await set_daily(world)
     await advance_to(world, NINE + timedelta(seconds=30))
     [post] = posts(world)  # it is in the channel, but the bot was told 503
-    assert rows(world, "SELECT status, message_id FROM daily_posts") == [("pending", None)]
-    assert "Discord didn't confirm" in (await daily_show(world))["⚠️ Today's post"]
     await advance_to(world, NINE + timedelta(minutes=3))
     assert posts(world) == [post], "the resend got the same message back, not a second post"
     assert rows(world, "SELECT status, attempts, message_id FROM daily_posts") == [("sent", 2, post.id)]
@@ -135,6 +133,9 @@ async def test_an_unconfirmed_post_is_resent_only_while_discord_drops_copies(wor
     await set_daily(world)
     await advance_to(world, NINE + timedelta(seconds=1))
     assert len(posts(world)) == 1  # posted, but the bot was told 503
+    assert rows(world, "SELECT status, message_id FROM daily_posts") == [("pending", None)]
+    unconfirmed = (await daily_show(world))["⚠️ Today's post"]
+    assert "Discord didn't confirm it" in unconfirmed and shown_at(NINE + timedelta(minutes=2)) in unconfirmed
     discord_.down = 502  # then Discord fails before storing anything
     await advance_to(world, NINE + timedelta(minutes=30))
     # 09:00 (posted, answer lost), 09:01 and 09:02 (Discord down), and no more: after the two
