@@ -58,7 +58,7 @@ log = logging.getLogger(__name__)
 class DailyOutcome:
     """What one attempt to post today's term did."""
 
-    status: str  # 'sent', 'not-due', 'already', 'taken', 'failed', 'unsure', 'paused'
+    status: str  # 'sent', 'not-due', 'already', 'taken', 'given-up', 'failed', 'unsure', 'paused'
     term: Term | None = None
     message: discord.Message | None = None
     error: str | None = None
@@ -164,6 +164,11 @@ class DailyTerm(commands.Cog):
             )
         if outcome.status == "already":
             return f"⚠️ Today's term was already posted in <#{channel_id}>. The next one comes tomorrow."
+        if outcome.status == "given-up":
+            return (
+                f"⚠️ Discord didn't confirm today's post ({outcome.error}), so it may be in <#{channel_id}> "
+                "already. To never post it twice, it isn't sent again today; the next one comes tomorrow."
+            )
         if outcome.status == "taken":
             return "⚠️ Today's term is being posted right now, or I gave up on it after several failed tries."
         if outcome.status == "paused":
@@ -209,7 +214,10 @@ class DailyTerm(commands.Cog):
         if not await self.store.claim_daily_post(guild_id, today, term_id, now, rotation=pick):
             if not manual:
                 await self.store.reschedule_daily(guild_id, next_daily_run(now, zone, at, today), now)
-            return DailyOutcome("taken")
+            unconfirmed = old is not None and old.unconfirmed
+            return DailyOutcome(
+                "given-up" if unconfirmed else "taken", error=old.last_error if unconfirmed else None
+            )
         attempts = old.attempts + 1 if retry else 1
         # Since when the term may already be in the channel: the first unconfirmed send of today.
         unsure_since = old.claimed_at if retry and old.unconfirmed else None

@@ -161,19 +161,18 @@ def schedule_text(settings: DailySettings, deck: Deck) -> str:
     return f"every day at {when} in <#{settings.channel_id}>, from {topic}"
 
 
-def today_post_text(post: DailyPost, settings: DailySettings) -> str | None:
+def today_post_text(post: DailyPost, settings: DailySettings, now: datetime) -> str | None:
     """Why today's term is not (known to be) in the channel, or None when nothing went wrong."""
     tries = f"{post.attempts} attempt{'s' if post.attempts != 1 else ''}"
     if post.status == "failed":
         return f"Not sent yet ({tries}): {post.last_error}"
-    if post.unconfirmed:
-        until = moment(post.claimed_at + NONCE_WINDOW)
-        return (
-            f"Discord didn't confirm it ({tries}; {post.last_error}), so it may be in <#{settings.channel_id}> "
-            f"already. Sent again only until {until}, while Discord drops a copy; after that not today, "
-            "so it never appears twice."
-        )
-    return None
+    if not post.unconfirmed:
+        return None
+    said = f"Discord didn't confirm it ({tries}; {post.last_error}), so it may be in <#{settings.channel_id}> already."
+    until = post.claimed_at + NONCE_WINDOW
+    if now < until:
+        return f"{said} Sent again only until {moment(until)}, while Discord drops a copy, so never twice."
+    return f"{said} Not sent again today, so it never appears twice."
 
 
 def daily_status_embed(
@@ -198,7 +197,7 @@ def daily_status_embed(
         embed.add_field(name="Next post", value=moment(nxt), inline=False)
     if settings.last_posted_date is not None:
         embed.add_field(name="Last posted", value=calendar_date(settings.last_posted_date), inline=True)
-    if today_post is not None and settings.active and (problem := today_post_text(today_post, settings)):
+    if today_post is not None and settings.active and (problem := today_post_text(today_post, settings, now)):
         embed.add_field(name="⚠️ Today's post", value=clip(problem, limits.FIELD_VALUE), inline=False)
     done = len(settings.rotation_order) and settings.rotation_pos
     if done:
