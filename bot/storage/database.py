@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import re
 import sqlite3
@@ -36,16 +37,21 @@ class Migration:
 
 
 def load_migrations(folder: Path = MIGRATIONS_DIR) -> list[Migration]:
-    """The numbered *.sql files of `folder`, in order; numbers must run 1, 2, 3 ... without gaps."""
+    """The numbered *.sql files of `folder`, in order; each number used once, starting at 1.
+
+    Numbers may skip (work done in parallel reserves its numbers ahead), never repeat.
+    """
     found = []
     for path in sorted(folder.glob("*.sql")):
         match = _MIGRATION_NAME.match(path.name)
         if not match:
             raise MigrationError(f"{path.name}: migration files are named NNNN_description.sql")
         found.append(Migration(int(match.group(1)), path.name, path.read_text(encoding="utf-8")))
-    for expected, migration in enumerate(found, start=1):
-        if migration.version != expected:
-            raise MigrationError(f"{migration.name}: expected migration number {expected:04d}")
+    if found and found[0].version != 1:
+        raise MigrationError(f"{found[0].name}: the first migration is number 0001")
+    for previous, migration in itertools.pairwise(found):
+        if migration.version == previous.version:
+            raise MigrationError(f"{migration.name}: number {migration.version:04d} is also {previous.name}")
     return found
 
 
@@ -239,6 +245,34 @@ class Database:
                 if self.conn.in_transaction:
                     await _run(self.conn, "ROLLBACK")
                 raise
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A read-only view of what is committed, for long reads (a member's export).
+
+        A second connection in one read transaction: in WAL mode it neither waits for nor blocks the
+        bot's writes, and it never sees a write still in progress on the bot's connection.
+        """
+        if str(self.path) == ":memory:":  # a second connection would open another, empty database
+            async with self.transaction() as conn:
+                yield conn
+            return
+        try:
+            conn = await aiosqlite.connect(
+                f"{self.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None
+            )
+        except sqlite3.Error as exc:
+            raise StorageError(f"Cannot read the database at {self.path}: {exc}.") from exc
+        try:
+            await _run(conn, "PRAGMA busy_timeout=5000")
+            await _run(conn, "BEGIN")
+            yield conn
+        finally:
+            try:
+                if conn.in_transaction:
+                    await _run(conn, "ROLLBACK")  # nothing was written: just ends the snapshot
+            finally:
+                await conn.close()
 
     async def table_counts(self) -> dict[str, int]:
         async with self.conn.execute(

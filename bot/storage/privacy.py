@@ -41,27 +41,30 @@ class PrivacyRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def _present(self, pairs: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
-        names = {row[0] for row in await self.db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    async def _present(self, conn, pairs: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
+        names = {
+            row[0] for row in await conn.execute_fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
         return [(table, column) for table, column in pairs if table in names]
 
     async def counts(self, user_id: int) -> dict[str, int]:
-        """How many rows name the member, per table (what `forget` would change)."""
+        """How many rows name the member, per table (what `forget` would change), as committed."""
         counts = {}
-        for table, column in await self._present(PERSONAL + SHARED):
-            row = await self.db.fetchone(f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", (user_id,))
-            counts[table] = row[0]
+        async with self.db.snapshot() as conn:
+            for table, column in await self._present(conn, PERSONAL + SHARED):
+                rows = await conn.execute_fetchall(f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", (user_id,))
+                counts[table] = rows[0][0]
         return counts
 
     async def export(self, user_id: int) -> dict[str, list[dict]]:
         """Every row naming the member, table by table (personal tables first), as JSON-ready dicts.
 
-        Read in one transaction, so the export is a consistent snapshot even while the member plays.
+        Read from one snapshot (`Database.snapshot`): consistent even while the member plays, and
+        without the write lock, so nobody's quiz answers wait for a big export.
         """
-        tables = await self._present(PERSONAL + SHARED)
         export: dict[str, list[dict]] = {}
-        async with self.db.transaction() as conn:
-            for table, column in tables:
+        async with self.db.snapshot() as conn:
+            for table, column in await self._present(conn, PERSONAL + SHARED):
                 async with conn.execute(f"SELECT * FROM {table} WHERE {column} = ?", (user_id,)) as cur:
                     names = [d[0] for d in cur.description]
                     export[table] = [dict(zip(names, row, strict=True)) for row in await cur.fetchall()]
@@ -72,9 +75,9 @@ class PrivacyRepo:
 
         Returns the rows changed per table (deleted for `PERSONAL`, anonymised for `SHARED`).
         """
-        personal, shared = await self._present(PERSONAL), await self._present(SHARED)
         counts: dict[str, int] = {}
         async with self.db.transaction() as conn:
+            personal, shared = await self._present(conn, PERSONAL), await self._present(conn, SHARED)
             for table, column in personal:
                 async with conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (user_id,)) as cur:
                     counts[table] = cur.rowcount
