@@ -45,11 +45,11 @@ def test_define_json(tmp_path):
 
 
 def test_define_unknown_prints_suggestions(tmp_path):
-    proc = run_cli(tmp_path, "define", "custmer loyality", "--json")
+    proc = run_cli(tmp_path, "define", "loyality custmer", "--json")
     assert proc.returncode == 1
     data = json.loads(proc.stdout)
     assert data["match"] is None and "Customer Loyalty" in data["suggestions"]
-    plain = run_cli(tmp_path, "define", "custmer loyality")
+    plain = run_cli(tmp_path, "define", "loyality custmer")
     assert "Did you mean" in plain.stdout
 
 
