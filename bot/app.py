@@ -21,6 +21,10 @@ from bot.ui import messages
 
 log = logging.getLogger(__name__)
 
+# The bot never joins a voice channel: discord.py's start-up warnings that voice libraries are
+# missing ("PyNaCl is not installed, voice will NOT be supported") are noise an operator cannot act on.
+discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+
 EXTENSIONS = (
     "bot.cogs.define",
     "bot.cogs.quiz",

@@ -5,6 +5,8 @@ for them, while every slash command, button and scheduled post keeps working."""
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 import discord
@@ -59,3 +61,17 @@ async def test_members_are_not_cached_but_commands_and_posts_still_work(world):
     await advance_to(world, datetime(2026, 1, 1, 9, 0, 30, tzinfo=UTC))
     assert len(posts(world)) == 1
     assert not world.env.errors
+
+
+def test_building_the_bot_logs_no_warning_an_operator_cannot_act_on(tmp_path):
+    """No "voice will NOT be supported" (the bot has no voice), no "Guilds intent seems to be
+    disabled". A fresh process: discord.py warns once per process, and simcord's own probe client
+    has already used that up in this one."""
+    code = (
+        "import logging; logging.basicConfig(level=logging.INFO)\n"
+        "from bot.app import create_bot\nfrom bot.config import Settings\n"
+        "create_bot(Settings(database_path='x.sqlite3'))\nprint('built')"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert proc.stdout.strip() == "built", proc.stderr
+    assert "WARNING" not in proc.stderr, proc.stderr
