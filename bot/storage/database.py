@@ -113,6 +113,23 @@ def _passive_checkpoint(path: Path) -> tuple[int, int, int]:
         conn.close()
 
 
+class Snapshot:
+    """Reads inside `Database.snapshot`, with the read methods of a storage transaction. Rows are
+    dicts (column -> value), which the PostgreSQL backend's records also convert to."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def fetchall(self, sql: str, params: tuple = ()) -> list[dict]:
+        async with self._conn.execute(sql, params) as cur:
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, row, strict=True)) for row in await cur.fetchall()]
+
+    async def fetchone(self, sql: str, params: tuple = ()) -> dict | None:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+
 class Database:
     """The bot's single connection. Statements run one at a time on aiosqlite's worker thread."""
 
@@ -247,7 +264,7 @@ class Database:
                 raise
 
     @asynccontextmanager
-    async def snapshot(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def snapshot(self) -> AsyncIterator[Snapshot]:
         """A read-only view of what is committed, for long reads (a member's export).
 
         A second connection in one read transaction: in WAL mode it neither waits for nor blocks the
@@ -255,7 +272,7 @@ class Database:
         """
         if str(self.path) == ":memory:":  # a second connection would open another, empty database
             async with self.transaction() as conn:
-                yield conn
+                yield Snapshot(conn)
             return
         try:
             conn = await aiosqlite.connect(
@@ -265,12 +282,12 @@ class Database:
             raise StorageError(f"Cannot read the database at {self.path}: {exc}.") from exc
         try:
             await _run(conn, "PRAGMA busy_timeout=5000")
-            await _run(conn, "BEGIN")
-            yield conn
+            await _run(conn, "BEGIN")  # the snapshot is taken at the first read
+            yield Snapshot(conn)
         finally:
             try:
                 if conn.in_transaction:
-                    await _run(conn, "ROLLBACK")  # nothing was written: just ends the snapshot
+                    await _run(conn, "ROLLBACK")  # nothing was written: this only ends the snapshot
             finally:
                 await conn.close()
 
