@@ -90,7 +90,8 @@ class Batch:
     expired: int = 0  # callbacks that came after Discord's 3 seconds
     unanswered: int = 0
     rest_calls: float = 0.0  # per interaction
-    statuses: dict[int, int] = field(default_factory=dict)
+    harness_cpu_s: float = 0.0  # this process (stand-in + load generator) over the batch
+    send_lag_ms: list[float] = field(default_factory=list)  # how late each event left vs its schedule
 
     @property
     def failed(self) -> int:
@@ -117,18 +118,28 @@ class Batch:
     def cpu_ms_each(self) -> float:
         return self.cpu_s * 1000 / max(1, self.sent)
 
+    @property
+    def send_lag_p99(self) -> float:
+        """How late (ms) the stand-in sent events against the schedule: when this is large, the
+        harness (or the machine), not the bot, set the pace."""
+        ordered = sorted(self.send_lag_ms)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] if ordered else 0.0
+
 
 async def fire(
     target: Target, make: Maker, count: int, rate: float, *, settle: float = 0.5, within: float = 30.0
 ) -> Batch:
     """Send `count` interactions at `rate` per second (open loop) and wait for all of them."""
     exchanges: list[ix.Exchange] = []
-    cpu0, t0 = target.proc.cpu_seconds(), time.perf_counter()
+    lag: list[float] = []
+    cpu0, own0, t0 = target.proc.cpu_seconds(), time.process_time(), time.perf_counter()
     for i in range(count):
-        delay = t0 + i / rate - time.perf_counter()
+        due = t0 + i / rate
+        delay = due - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
         exchanges.append(await target.send(make(i)))
+        lag.append((exchanges[-1].sent_at - due) * 1000)
     end = time.perf_counter() + within
     for ex in exchanges:
         await ex.wait(max(0.01, end - time.perf_counter()))
@@ -145,6 +156,8 @@ async def fire(
         expired=sum(ex.expired for ex in exchanges),
         unanswered=sum(ex.visible_at is None and not ex.expired for ex in exchanges),
         rest_calls=statistics.fmean(ex.rest_calls for ex in exchanges) if exchanges else 0.0,
+        harness_cpu_s=time.process_time() - own0,
+        send_lag_ms=lag,
     )
 
 
