@@ -82,7 +82,7 @@ class StandIn:
 
     async def start(self) -> str:
         app = web.Application(client_max_size=16 * 1024 * 1024)
-        app.router.add_get("/gateway/", lambda request: gateway.serve(self, request))
+        app.router.add_get("/gateway/", self._gateway)
         self._routes(app)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
@@ -187,6 +187,9 @@ class StandIn:
             return _json(status, body, headers)
 
         app.router.add_route(method, API + template, wrapped)
+
+    async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        return await gateway.serve(self, request)
 
     async def _unknown(self, request: web.Request) -> web.StreamResponse:
         self.unknown[f"{request.method} {request.path}"] += 1
