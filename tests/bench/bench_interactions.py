@@ -47,16 +47,16 @@ def merge(batches: list[h.Batch]) -> h.Batch:
 
 
 def lost(b: h.Batch) -> str:
+    """What went wrong in a batch, if anything: answers Discord would have refused, and a stand-in
+    that could not keep to the schedule (a busy machine: the harness then set the pace)."""
     parts = []
     if b.expired:
-        parts.append(f"{b.expired} expired (callback after 3 s)")
+        parts.append(f"{b.expired:,} of {b.sent:,} expired (callback after 3 s)")
     if b.unanswered:
-        parts.append(f"{b.unanswered} unanswered")
+        parts.append(f"{b.unanswered:,} of {b.sent:,} unanswered")
     if b.send_lag_p99 > 10:
-        parts.append(
-            f"the stand-in sent events up to {b.send_lag_p99:.0f} ms late (p99): the harness was saturated too"
-        )
-    return f"; {', '.join(parts)} of {b.sent}" if parts else ""
+        parts.append(f"stand-in late by {b.send_lag_p99:.0f} ms at p99")
+    return f"; {', '.join(parts)}" if parts else ""
 
 
 def pair_rows(label: str, bot: h.Batch, floor: h.Batch, *, cpu_target: bool, what: str) -> list[Row]:

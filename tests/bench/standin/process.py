@@ -101,6 +101,13 @@ class BotProcess:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / _TICKS
 
+    def user_system_seconds(self) -> tuple[float, float]:
+        """(user, system) CPU seconds of the whole process, in clock ticks (10 ms): system time is
+        the kernel's share (socket syscalls, and on loopback the receiving side's network stack too)."""
+        with open(f"/proc/{self.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) / _TICKS, int(fields[12]) / _TICKS
+
     def memory_mb(self) -> tuple[float, float]:
         """(RSS now, peak RSS) in MB."""
         values = {}

@@ -135,7 +135,9 @@ async def profile(kind: str, target_kind: str, servers: int, count: int, keep: P
                 stderr=subprocess.DEVNULL,
             )
             await asyncio.sleep(1.0)  # py-spy attaches
+            user0, system0 = target.proc.user_system_seconds()
             batch = await go()
+            user1, system1 = target.proc.user_system_seconds()
             spy.send_signal(signal.SIGINT)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 spy.wait(30)
@@ -149,6 +151,9 @@ async def profile(kind: str, target_kind: str, servers: int, count: int, keep: P
         f"CPU {batch.cpu_ms_each:.2f} ms per interaction, p50 {batch.p50:.1f} / p99 {batch.p99:.1f} ms, "
         f"{batch.rest_calls:.1f} REST calls each; {total} samples"
     )
+    user, system = user1 - user0, system1 - system0
+    if user + system:
+        print(f"user / system (kernel) time: {user / (user + system):.0%} / {system / (user + system):.0%}")
     print("where it goes (each sample counted once; ms = share x CPU per interaction):")
     for name, n in parts.most_common():
         print(f"  {n / total:6.1%}  {batch.cpu_ms_each * n / total:.3f} ms  {name}")
