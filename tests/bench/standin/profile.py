@@ -72,19 +72,19 @@ NOTABLE = (
 )
 
 
-async def scenario(target: h.Target, kind: str, count: int, members: h.Members):
+async def scenario(target: h.Target, kind: str, count: int, members: h.Members, rate: float = 100):
     """Warm up, then return an async function that fires `count` interactions of `kind`."""
     full, partial = queries()
     if kind in ("define", "autocomplete"):
         focused = "term" if kind == "autocomplete" else None
         make = h.slash(target, "define", {"term": partial if focused else full}, members=members, focused=focused)
         await h.fire(target, make, 60, 100)
-        return lambda: h.fire(target, make, count, 100)
+        return lambda: h.fire(target, make, count, rate)
     if kind == "click" and target.kind == "bot":
         rounds = await h.start_rounds(target, min(20, len(target.guilds)), channel_index=1, members=members)
         make = h.quiz_clicks(target, rounds, members)
         await h.fire(target, make, 60, 100)
-        return lambda: h.fire(target, make, count, 100, settle=2.5)
+        return lambda: h.fire(target, make, count, rate, settle=2.5, within=60)
     if target.kind == "floor":
         message = {"id": "1", "channel_id": "1", "content": "", "embeds": [], "flags": 0, "type": 0}
         button = {"type": 2, "style": 1, "label": "A", "custom_id": "quiz:1:1:A"}
@@ -92,11 +92,11 @@ async def scenario(target: h.Target, kind: str, count: int, members: h.Members):
         message.update(attachments=[], timestamp="2026-01-01T00:00:00+00:00")
         make = h.floor_clicks(target, [(message, "quiz:1:1:A")], members)
         await h.fire(target, make, 60, 100)
-        return lambda: h.fire(target, make, count, 100)
+        return lambda: h.fire(target, make, count, rate, within=60)
     steps = h.review_steps(target, members) if kind == "review" else h.test_steps(target, members)
     prepared = await h.prepare_clicks(target, count + 20, steps)
     await h.fire(target, h.clicks_of(target, prepared[:20]), 20, 50)
-    return lambda: h.fire(target, h.clicks_of(target, prepared[20:]), count, 50)
+    return lambda: h.fire(target, h.clicks_of(target, prepared[20:]), count, min(rate, 50))
 
 
 def analyse(raw: Path) -> tuple[int, Counter, Counter]:
@@ -121,12 +121,12 @@ def analyse(raw: Path) -> tuple[int, Counter, Counter]:
     return total, parts, notable
 
 
-async def profile(kind: str, target_kind: str, servers: int, count: int, keep: Path | None) -> None:
+async def profile(kind: str, target_kind: str, servers: int, count: int, rate: float, keep: Path | None) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
         target = await h.launch(target_kind, servers, Path(tmp) / target_kind)
         try:
             await target.measure_idle(1.0)
-            go = await scenario(target, kind, count, h.Members())
+            go = await scenario(target, kind, count, h.Members(), rate)
             raw = Path(tmp) / "samples.txt"
             command = ["py-spy", "record", "--pid", str(target.proc.pid), "--rate", "400", "--nonblocking"]
             spy = subprocess.Popen(  # noqa: ASYNC220 (starts at once; it samples the bot in the background)
@@ -146,7 +146,7 @@ async def profile(kind: str, target_kind: str, servers: int, count: int, keep: P
         total, parts, notable = analyse(raw)
         if keep is not None:
             shutil.copy(raw, keep / f"{target_kind}-{kind}.txt")
-    print(f"\n## {target_kind}: {count} x {kind}, {servers} servers")
+    print(f"\n## {target_kind}: {count} x {kind} at {rate:g}/s, {servers} servers")
     print(
         f"CPU {batch.cpu_ms_each:.2f} ms per interaction, p50 {batch.p50:.1f} / p99 {batch.p99:.1f} ms, "
         f"{batch.rest_calls:.1f} REST calls each; {total} samples"
@@ -168,12 +168,17 @@ def main() -> None:
     parser.add_argument("--floor", action="store_true", help="profile the floor bot instead")
     parser.add_argument("--servers", type=int, default=100)
     parser.add_argument("--count", type=int, default=800)
+    parser.add_argument(
+        "--rate", type=float, default=100, help="interactions per second (private clicks: at most 50)"
+    )
     parser.add_argument("--keep", type=Path, help="a folder to keep py-spy's raw samples in")
     args = parser.parse_args()
     if shutil.which("py-spy") is None:
         raise SystemExit("py-spy is not installed: pip install py-spy")
     for kind in args.kinds:
-        asyncio.run(profile(kind, "floor" if args.floor else "bot", args.servers, args.count, args.keep))
+        asyncio.run(
+            profile(kind, "floor" if args.floor else "bot", args.servers, args.count, args.rate, args.keep)
+        )
 
 
 if __name__ == "__main__":
