@@ -37,9 +37,11 @@ BOT_NAME = "CR Study Bot"
 DEMO_MEMBERS = ("ms_rivera", "alex", "sam", "jordan")
 WELCOME = (
     "👋 Welcome to the playground! This is the real study bot in a simulated Discord. "
-    "Pick who you are with **Viewing as** (ms_rivera is the teacher, alex, sam and jordan are "
-    "students), then type `/` below: try `/define clv`, `/define custmer loyality`, `/term` or "
-    "`/quiz start questions:3`."
+    "Pick who you are with **Viewing as** (ms_rivera is the teacher; alex, sam and jordan are "
+    "students), then type `/` in the box below and pick a command: try **/define** with `clv` "
+    "or a misspelling like `custmer loyality`, **/term**, **/review**, or **/quiz start** (click "
+    "*+ options* for the number of questions). Open this page in a second tab as a student to "
+    "play a quiz together."
 )
 #: How often the clock catches up with real time and the page is republished if the bot did something.
 LIVE_TICK = 0.25
@@ -77,16 +79,39 @@ class LiveSession:
 
     async def publish_if_changed(self) -> None:
         """Republish every open page when the bot made a request (posted, edited, replied...)."""
-        made = len(self.env.http_requests)
-        if made != self._published:
-            self._published = made
+        if len(self.env.http_requests) != self._published:
+            await self.env.settle()  # let the bot finish what it started, then look at the channel
+            self._published = len(self.env.http_requests)
+            self._follow_newest()
             await self.preview.refresh()
+
+    def _follow_newest(self) -> None:
+        """Bring each page to the newest message its viewer can see, as a chat does.
+
+        The preview keeps a page on the message of its last action, so a quiz's next question
+        would wait below the fold behind "New messages · jump to latest".
+        """
+        from simcord.backend.access import can_access_message
+
+        for page in tuple(self.preview._pages.values()):
+            if page.layout != "channel":
+                continue
+            messages = self.env.backend.messages.get(page.channel_id, {})
+            for message_id in sorted(messages, reverse=True):
+                if page.target_id is not None and message_id <= page.target_id:
+                    break
+                if can_access_message(self.env, page.channel_id, messages[message_id], page.viewer, history=True):
+                    page.target_id = page.window_end_id = message_id
+                    break
 
     @asynccontextmanager
     async def turn(self) -> AsyncIterator[None]:
         """Hold the simulation for one operation, with the clock at the real time."""
         async with self.lock:
             await self.catch_up()
+            # The page draws "in 15 seconds" against this instant, once per message: it must be now
+            # when the action publishes the bot's reply, not the time of the last refresh.
+            self.preview._advance_presentation_time()
             yield
 
     def start(self) -> None:

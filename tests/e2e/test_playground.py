@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -84,21 +85,30 @@ async def test_a_quiz_plays_live_and_answer_times_are_real(settings):
         page = PageClient(http, playground.url)
         await page.open()
         await page.view_as("alex")
+        await asyncio.sleep(2)  # nothing happens meanwhile: no refresh moves the page's clock
         receipt = await page.slash("quiz start", questions="1", seconds="10", mode="multiple_choice")
         assert not receipt["rejected"], receipt["diagnostics"]
         question = await _wait_for(page, _question, "the question")
+        # The page draws "closes in N seconds" against its presentation time: the whole 10 s,
+        # not more (a presentation time left behind at the last refresh would say "in 14 s").
+        closes = int(re.search(r"<t:(\d+):R>", str(question["embeds"])).group(1))
+        shown_at = datetime.fromisoformat(page.snap["profile"]["presentationTime"])
+        assert closes - shown_at.timestamp() <= 10.5
         await asyncio.sleep(1.5)
         receipt = await page.click(question, "A")
         assert not receipt["rejected"], receipt["diagnostics"]
         seen = page.snap["publishedRevision"]
 
-        def revealed_then_podium(page):
-            # The reveal replaces the question's buttons; the podium is a new message after it.
+        def revealed_then_podium_in_view(page):
+            # The reveal replaces the question's buttons; the podium is a new message after it,
+            # and the page brings it into view as a chat does (not the reply to the last click,
+            # with the podium waiting below "New messages · jump to latest").
             shown = {m["id"]: m for m in page.messages()}
             later = [m for m in page.messages() if int(m["id"]) > int(question["id"]) and m["embeds"]]
-            return question["id"] in shown and not buttons(shown[question["id"]]) and later
+            revealed = question["id"] in shown and not buttons(shown[question["id"]])
+            return revealed and later and page.snap["targetId"] == later[-1]["id"]
 
-        await _wait_for(page, revealed_then_podium, "the reveal and the podium")
+        await _wait_for(page, revealed_then_podium_in_view, "the reveal and the podium in view")
         assert page.snap["publishedRevision"] > seen
         assert page.snap["publication"]["reason"] == "refresh"  # published by the playground itself
 
