@@ -280,8 +280,11 @@ async def open_playground(settings: Settings, *, port: int | None = None, deck=N
     # daily term and scheduled quizzes happen when the visitor expects them. (Backend is simcord's
     # internal API; simcord is pinned exactly in pyproject.toml.)
     env.backend.advance_clock(max(0.0, (datetime.now(UTC) - env.now()).total_seconds()))
-    live = None
-    await env.start()
+    try:
+        await env.start()  # a failed start detaches the bot itself
+    except BaseException:
+        await _close_database(bot)
+        raise
     try:
         with env.time_context(), _mentions_in_embeds():
             await bot.tree.sync()
@@ -311,11 +314,15 @@ async def open_playground(settings: Settings, *, port: int | None = None, deck=N
         try:
             await env.shutdown()
         finally:
-            # simcord detaches the bot without closing it, and an open aiosqlite connection is a
-            # non-daemon thread: without this the process would hang after "Playground stopped."
-            if bot.db is not None:
-                await bot.db.close()
-                bot.db = None
+            await _close_database(bot)
+
+
+async def _close_database(bot) -> None:
+    # simcord detaches the bot without closing it, and an open aiosqlite connection is a
+    # non-daemon thread: without this the process would hang after "Playground stopped."
+    if bot.db is not None:
+        await bot.db.close()
+        bot.db = None
 
 
 async def _serve(settings: Settings, port: int | None) -> None:
