@@ -21,6 +21,9 @@ DEFAULT_PERIOD = "month"
 #: Below these the "most missed" terms are noise: a normal round is offered instead.
 MIN_ANSWERS = 10
 MIN_MISSED_TERMS = 3
+#: How strongly a term's miss rate is pulled towards the class's: as if it had this many more
+#: answers at the class's rate, so one miss in one answer does not weigh as a 100% miss rate.
+PRIOR_ANSWERS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,11 +38,10 @@ class TermRecord:
     def miss_rate(self) -> float:
         return self.misses / self.answers if self.answers else 0.0
 
-    @property
-    def weight(self) -> float:
-        """The miss rate, smoothed towards one half: one miss in one answer (2/3) weighs less than
-        eight in ten (3/4), since a single answer says little."""
-        return (self.misses + 1) / (self.answers + 2)
+    def weight(self, class_rate: float) -> float:
+        """The miss rate pulled towards the class's miss rate (`class_rate`) by PRIOR_ANSWERS answers:
+        a few answers say little about a term, many say a lot."""
+        return (self.misses + PRIOR_ANSWERS * class_rate) / (self.answers + PRIOR_ANSWERS)
 
 
 class NotEnoughHistory(StudyBotError):
@@ -67,8 +69,10 @@ def pick_missed(
     """Up to `count` different terms for a missed-terms round, the most missed most likely.
 
     Only terms in `allowed` (the deck in use, or one topic of it) and missed at least once are
-    drawn; each draw is weighted by the term's smoothed miss rate (`TermRecord.weight`), without
-    replacement. When fewer terms were missed than `count`, the round is shorter. Raises
+    drawn, without replacement; each draw is weighted by the square of the term's miss rate
+    (smoothed towards the class's, `TermRecord.weight`), so a term missed 9 times in 10 comes up
+    about twenty times as often as one missed once in 10 (five times with the plain rate), and a
+    rarely missed term still now and then. When fewer terms were missed than `count`, the round is shorter. Raises
     NotEnoughHistory with fewer than MIN_ANSWERS answers, or fewer missed terms than
     min(MIN_MISSED_TERMS, count).
     """
@@ -77,6 +81,7 @@ def pick_missed(
     missed = sorted((r for r in usable if r.misses > 0), key=lambda r: r.term_id)  # rng order is stable
     if answers < MIN_ANSWERS or len(missed) < min(MIN_MISSED_TERMS, count):
         raise NotEnoughHistory(answers, len(missed), period)
+    class_rate = sum(r.misses for r in usable) / answers
     # Weighted sampling without replacement (Efraimidis-Spirakis): the largest u ** (1 / w) win.
-    keys = {r.term_id: rng.random() ** (1 / r.weight) for r in missed}
+    keys = {r.term_id: rng.random() ** (1 / r.weight(class_rate) ** 2) for r in missed}
     return sorted(keys, key=keys.__getitem__, reverse=True)[:count]
