@@ -314,6 +314,8 @@ class Quiz(RoundInput, commands.Cog):
         so nothing about them is shown or stored from those rounds afterwards (/privacy forget)."""
         for runner in list(self.runners.values()):
             runner.round.forget(user_id)
+            if runner.joining:
+                runner.teams_changed()  # their name leaves the team message too
 
     @start.autocomplete("topic")
     async def start_topic_autocomplete(self, interaction: discord.Interaction, current: str):

@@ -237,7 +237,12 @@ class RoundRunner:
         teams.close_joining()
         self._drop_waiting_refresh()
         final = teams_embed(teams, self.joining_until, anonymous=self.round.anonymous)
-        await self._edit(lambda: {"embed": final, "view": None})
+        try:
+            await self._edit(lambda: {"embed": final, "view": None})
+        except discord.HTTPException as exc:
+            # Only the rosters are stale: a late team button says the teams are set. If the channel
+            # is gone, the first question's post fails and ends the round.
+            log.warning("round %s: the team message could not be closed: %s", self.round.round_id, exc)
 
     async def _ask(self) -> None:
         now = discord.utils.utcnow()

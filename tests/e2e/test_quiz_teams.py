@@ -150,3 +150,47 @@ async def test_a_restart_marks_the_team_message_interrupted(world):
     await world.env.advance_time(1)
     shown = fetch(world, picker)
     assert "interrupted" in shown.content and not shown.components
+
+
+async def test_a_team_pick_whose_reply_fails_is_undone_and_can_be_made_again(world):
+    await start(world, questions=1, teams=2)
+    # Discord answers the reply with 404 Unknown interaction: the click arrived after a stall.
+    world.env.inject_error(
+        "POST", "/interactions/*/callback", status=404, code=10062, message="Unknown interaction", times=1
+    )
+    await join(world, world.alice, 1)
+    assert runner_of(world).round.teams.team_of(world.alice.id) is None, "she was never told: nothing kept"
+    retry = await join(world, world.alice, 1)
+    assert "You're on team 🔵 Blue" in retry.response.content
+    assert world.env.errors == []
+
+
+async def test_a_team_button_after_the_joining_phase_says_the_teams_are_set(world):
+    await start(world, questions=2, mode="true_false", teams=2)
+    await join(world, world.alice, 0)
+    # The team message cannot be closed (Discord answers 500 to its edit): its buttons stay, the round goes on.
+    world.env.inject_error(
+        "PATCH", "/channels/*/messages/*", status=500, message="Internal Server Error", times=None
+    )
+    await world.env.advance_time(30)
+    world.env.backend.faults.clear()
+    assert world.channel.last_message.embeds[0].title.startswith("Question 1/2"), "the round went on"
+    late = await join(world, world.bob, 1)
+    assert late.ephemeral and "The teams are set" in late.response.content
+    assert runner_of(world).round.teams.team_of(world.bob.id) is None
+    early = await start_now(world, world.teacher)
+    assert early.ephemeral and "already started" in early.response.content
+    msg, q = world.channel.last_message, question_of(world)
+    placed = await world.bob.click(msg, custom_id=button(world, q.answer))
+    assert "you play for team 🔵 Blue" in placed.response.content
+
+
+async def test_forget_takes_a_member_off_the_team_message(world):
+    await start(world, questions=1, teams=2)
+    await join(world, world.alice, 0)
+    await join(world, world.bob, 0)
+    await world.env.advance_time(2)
+    assert fields_of(picker_of(world).embeds[0])["🔴 Red · 2"] == "alice, bob"
+    world.bot.get_cog("Quiz").forget_member(world.alice.id)  # what /privacy forget calls
+    await world.env.advance_time(2)
+    assert fields_of(picker_of(world).embeds[0])["🔴 Red · 1"] == "bob"
