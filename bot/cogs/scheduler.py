@@ -14,7 +14,8 @@ business of `bot.core.schedule`, which computes each row's next UTC instant.
 
 The helpers at the bottom decide what a failed send means: 404 (Unknown Channel) and 403 (Missing
 Access / Missing Permissions) pause the feature with a reason a teacher can read in /daily show or
-/schedule list; anything else is transient (the daily term retries within the day).
+/schedule list; anything else is transient (the daily term retries within the day, and after an
+answer that is not a refusal, `refused() is False`, only while a resend cannot duplicate it).
 """
 
 from __future__ import annotations
@@ -134,6 +135,12 @@ def pause_reason(error: BaseException, channel_id: int) -> str | None:
     if isinstance(error, discord.Forbidden):  # 403, codes 50001 Missing Access / 50013 Missing Permissions
         return f"I'm not allowed to post in <#{channel_id}> (Discord said: {error.text or error.status})"
     return None
+
+
+def refused(error: BaseException) -> bool:
+    """Whether Discord answered a send with a refusal (4xx), so no message was created. A time-out,
+    a dropped connection or a 5xx says nothing either way: the message may exist."""
+    return isinstance(error, discord.HTTPException) and 400 <= error.status < 500
 
 
 async def setup(bot) -> None:

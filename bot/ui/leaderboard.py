@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import discord
 
 from bot.core.quiz import week_start
 from bot.ui.limits import Panel
 from bot.ui.messages import reply_error
+from bot.ui.times import calendar_date, zone_label
 
 PAGE_SIZE = 10
 SORT_TITLES = {"points": "points", "accuracy": "accuracy", "rounds_won": "rounds won"}
@@ -14,9 +17,9 @@ SORT_TITLES = {"points": "points", "accuracy": "accuracy", "rounds_won": "rounds
 
 def _period_title(period: str, key: str, zone) -> str:
     if period == "week":
-        return f"week of {week_start(key):%A %d %B %Y} ({zone.key})"
+        return f"week of {calendar_date(week_start(key))} ({zone_label(zone)})"
     if period == "month":
-        return f"{key[1:]}"
+        return f"{date.fromisoformat(key[1:] + '-01'):%B %Y}"
     return "all time"
 
 
