@@ -136,8 +136,14 @@ class Quiz(RoundInput, commands.Cog):
         period: PeriodOption | None = None,
     ) -> None:
         async with user_errors(interaction):
-            settings = RoundSettings(questions, None, Mode(mode), seconds, Scoring(scoring), teams or 0)
-            settings = dataclasses.replace(settings, anonymous=reveal == "anonymous")
+            settings = RoundSettings(
+                questions=questions,
+                mode=Mode(mode),
+                seconds=seconds,
+                scoring=Scoring(scoring),
+                teams=teams or 0,
+                anonymous=reveal == "anonymous",
+            )
             settings.check()
             if period is not None and source != "missed":
                 raise BadInput(
