@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -110,19 +111,24 @@ def cmd_check(settings: Settings, args) -> int:
 
 
 def cmd_backup(settings: Settings, args) -> int:
-    from bot.storage import StorageError
-    from bot.storage.maintenance import backup_database
+    from datetime import datetime
 
-    source, target = settings.database_path, args.path
-    if target.is_dir():  # a folder: a dated file inside it, handy for a nightly job
-        target = target / time.strftime("studybot-%Y%m%d-%H%M%S.sqlite3")
-    if target.exists() and target.resolve() == source.resolve():
+    from bot.storage import StorageError
+    from bot.storage.maintenance import backup_database, backup_into_folder
+
+    source, target = settings.database_path, Path(args.path)
+    # A path ending in a slash, or an existing folder: a dated file inside it (handy for a nightly job).
+    into_folder = args.path.endswith(("/", os.sep)) or target.is_dir()
+    if not into_folder and target.exists() and target.resolve() == source.resolve():
         return _fail(f"{target} is the live database itself; give the backup another name.")
-    if target.exists() and not args.force:
+    if not into_folder and target.exists() and not args.force:
         return _fail(f"{target} already exists. Choose another name, or add --force to replace it.")
     started = time.perf_counter()
     try:
-        size = backup_database(source, target)
+        if into_folder:
+            target, size = backup_into_folder(source, target, datetime.now())
+        else:
+            size = backup_database(source, target)
     except StorageError as exc:
         return _fail(str(exc))
     print(
@@ -136,6 +142,40 @@ NO_CLIENT_ID = (
     "read from it). Find it at https://discord.com/developers/applications -> your app -> General "
     "Information -> Application ID."
 )
+
+
+DISCORD_EPOCH_MS = 1_420_070_400_000  # the first second of 2015, where Discord ids start counting
+SERVER_ID_HINT = (
+    "in Discord, turn on Developer Mode (Settings → Advanced), right-click the server and Copy Server ID"
+)
+APP_ID_HINT = (
+    "copy the Application ID from https://discord.com/developers/applications → your app → General Information"
+)
+
+
+def snowflake_problem(value: int | str) -> str | None:
+    """Why `value` cannot be a Discord id (a snowflake), or None if it can."""
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()):
+        return "a Discord id is a number"
+    if not 17 <= len(text) <= 20:
+        return f"a Discord id has 17 to 20 digits, this has {len(text)}"
+    created_ms = (int(text) >> 22) + DISCORD_EPOCH_MS
+    if int(text) >= 2**63 or created_ms > (time.time() + 86_400) * 1000:
+        return "that number is past any Discord id so far"
+    return None
+
+
+def snowflake(hint: str):
+    """An argparse type for a Discord id; a bad one gets what it should look like and where to copy it."""
+
+    def parse(text: str) -> int:
+        problem = snowflake_problem(text)
+        if problem is not None:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a Discord id ({problem}): {hint}")
+        return int(text)
+
+    return parse
 
 
 def application_id_from_token(token: str | None) -> int | None:
@@ -162,6 +202,8 @@ def cmd_invite(settings: Settings, args) -> int:
         client_id, source = application_id_from_token(settings.token), "DISCORD_TOKEN"
     if client_id is None:
         return _fail(NO_CLIENT_ID)
+    if (problem := snowflake_problem(client_id)) is not None:
+        return _fail(f"{source} {client_id} is not a Discord id ({problem}): {APP_ID_HINT}.")
     print(invite_url(client_id))
     names = ", ".join(name.replace("_", " ").title() for name in INVITE)
     print(
@@ -246,14 +288,16 @@ def cmd_import(settings: Settings, args) -> int:
     """Import a term list for one server, exactly as /deck import does (operator's route)."""
     from datetime import UTC, datetime
 
+    import content
     from bot.core.errors import BadInput
-    from bot.decks import check_name
+    from bot.decks import DeckLibrary, ServerDeck, check_name, clash_note
     from bot.storage import Database, StorageError
     from bot.storage.decks import DeckStore
     from content.importer import MAX_BYTES, ImportProblems, parse_term_file
 
+    builtin = content.load_deck()
     try:
-        name = check_name(args.name)
+        name = check_name(args.name, builtin.name)
         if args.file.stat().st_size > MAX_BYTES:
             return _fail(f"{args.file} is larger than 1 MB (about 2,000 terms); split it into smaller decks.")
         data = args.file.read_bytes()
@@ -276,6 +320,10 @@ def cmd_import(settings: Settings, args) -> int:
             decks = DeckStore(db)
             if await decks.find(args.guild, name) is not None:
                 return _fail(f"server {args.guild} already has a deck called {name!r}; choose another name.")
+            # The same check as /deck import, against the decks in use there before this one.
+            library = DeckLibrary(ServerDeck.of(builtin), decks)
+            await library.load()
+            clashes = await library.clashes(args.guild, terms)
             info = await decks.add(args.guild, name, terms, created_by=0, now=datetime.now(UTC), use=args.use)
         finally:
             await db.close()
@@ -283,6 +331,8 @@ def cmd_import(settings: Settings, args) -> int:
         print(f"Imported {name!r} for server {args.guild}: {info.term_count} terms, {state}.")
         if args.use:
             print("A running bot picks it up at its next start or the next /deck command there.")
+        if clashes:
+            print("Note: " + clash_note(clashes, where="on that server"))
         return 0
 
     try:
@@ -304,22 +354,36 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("check", help="validate the deck and report on the database (read-only)")
     define = sub.add_parser("define", help="look up a term, like /define")
     define.add_argument("query")
-    define.add_argument("--json", action="store_true", help="print one JSON object")
+    define.add_argument(
+        "--json", action="store_true", help="print one JSON object (the exit status is 1 when no term matches)"
+    )
     sync = sub.add_parser("sync", help="publish the slash commands to Discord")
     sync.add_argument("--guild", type=int, help="sync to this server only (instant)")
     play = sub.add_parser("playground", help="try the bot offline in your browser, no token needed")
     play.add_argument("--port", type=int, help="local port for the page (default: a free one)")
     play.add_argument("--database", type=Path, help="database file (default: a fresh temporary one)")
     backup = sub.add_parser("backup", help="copy the database safely, even while the bot runs")
-    backup.add_argument("path", type=Path, help="the new file (or a folder: a dated file inside it)")
+    # A str, not a Path: Path("backups/") drops the slash that says "a folder".
+    backup.add_argument(
+        "path", help="the new file, or a folder (an existing one, or ending in /): a dated file inside"
+    )
     backup.add_argument("--force", action="store_true", help="replace the file if it exists")
     imp = sub.add_parser("import", help="import a term list (CSV, TSV, Quizlet or Anki text) for one server")
     imp.add_argument("file", type=Path, help="the file, as /deck import takes it")
     imp.add_argument("--name", required=True, help="the deck's name, e.g. 'Unit 3 vocabulary'")
-    imp.add_argument("--guild", type=int, required=True, help="the server's id (Developer Mode: right-click it)")
+    imp.add_argument(
+        "--guild",
+        type=snowflake(SERVER_ID_HINT),
+        required=True,
+        help="the server's id (Developer Mode: right-click it)",
+    )
     imp.add_argument("--use", action="store_true", help="also put the deck in use there")
     invite = sub.add_parser("invite", help="print the link that adds the bot to a server")
-    invite.add_argument("--client-id", type=int, help="the application id (default: APPLICATION_ID or the token)")
+    invite.add_argument(
+        "--client-id",
+        type=snowflake(APP_ID_HINT),
+        help="the application id (default: APPLICATION_ID or the token)",
+    )
     return parser
 
 

@@ -116,6 +116,9 @@ class _Record:
 # --- decoding and format detection ------------------------------------------------------------------
 
 
+_SAVE_AS_UTF8 = "save it as UTF-8 (“CSV UTF-8” in Excel) and upload it again"
+
+
 def _decode(data: bytes) -> str:
     if len(data) > MAX_BYTES:
         raise ImportProblems(
@@ -126,24 +129,59 @@ def _decode(data: bytes) -> str:
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError:
-            text = None
-    else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
             raise ImportProblems(
-                [
-                    Problem(
-                        None,
-                        f"the file is not UTF-8 text (the first odd byte is on line {line}): "
-                        "save it as UTF-8 (“CSV UTF-8” in Excel) and upload it again",
-                    )
-                ]
+                [Problem(None, "the file cannot be read as text: save it as UTF-8 and try again")]
             ) from None
-    if text is None:
-        raise ImportProblems([Problem(None, "the file cannot be read as text: save it as UTF-8 and try again")])
+    # UTF-16 saved without the mark: read as UTF-8 it would be "t\0e\0r\0m\0...".
+    elif b"\x00" not in data or (text := _utf16_without_bom(data)) is None:
+        text = _utf8(data)
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _utf8(data: bytes) -> str:
+    # NUL is valid UTF-8 but never in a term list: a few are reported by line as control
+    # characters; this many mean a file that is not UTF-8 text at all.
+    if data.count(0) * 10 > len(data):
+        raise ImportProblems(
+            [
+                Problem(
+                    None,
+                    "the file is not UTF-8 text (it is full of NUL bytes: UTF-16 or UTF-32, or not "
+                    f"text at all): {_SAVE_AS_UTF8}",
+                )
+            ]
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportProblems(
+            [Problem(None, f"the file is not UTF-8 text (the first odd byte is on line {line}): {_SAVE_AS_UTF8}")]
+        ) from None
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """`data` as UTF-16 text when its zero bytes say which byte order it is, else None.
+
+    Latin letters, digits, punctuation and line ends have a zero high byte: at odd offsets in
+    little-endian, at even ones in big-endian. Other scripts put few zeros on either side, so the
+    side with the zeros must clearly dominate; the text must hold no NUL and break into lines or
+    fields like a term list.
+    """
+    if len(data) % 2:
+        return None
+    chars, even, odd = len(data) // 2, data[0::2].count(0), data[1::2].count(0)
+    if odd >= max(2, chars // 4) and odd >= 4 * even:
+        encoding = "utf-16-le"
+    elif even >= max(2, chars // 4) and even >= 4 * odd:
+        encoding = "utf-16-be"
+    else:
+        return None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    return text if "\x00" not in text and any(sep in text for sep in "\n\t,;") else None
 
 
 def _header_cells(line: str, delimiter: str) -> list[str]:
@@ -257,10 +295,30 @@ def _csv_records(text: str, first: int, delimiter: str | None, problems: _Proble
         for index, value in enumerate(row):
             if index in columns:
                 fields[columns[index]] = value
-            elif value.strip() and (index >= len(header) or not header[index]):
-                problems.add(start, f"there is text in column {index + 1}, which has no name in the header")
+        _extra_text(start, row, header, delimiter, quoting, problems)
         records.append(_Record(start, fields))
     return records
+
+
+def _extra_text(line: int, row: list[str], header: list[str], delimiter: str, quoting: int, problems) -> None:
+    """One problem per record for text outside the named columns, saying how to fix it."""
+    past = [i for i, value in enumerate(row) if i >= len(header) and value.strip()]
+    blank = [i + 1 for i, value in enumerate(row) if i < len(header) and not header[i] and value.strip()]
+    if past:
+        mark = {",": "comma", ";": "semicolon", "\t": "tab"}.get(delimiter, f"“{delimiter}”")
+        fix = (
+            f'put that field in double quotes ("Selling more{delimiter} or better{delimiter} to a customer")'
+            if quoting != csv.QUOTE_NONE
+            else "remove it"
+        )
+        problems.add(
+            line,
+            f"this line has {len(row)} fields but the header names {len(header)}: a {mark} inside a term "
+            f"or definition starts a new field; {fix}",
+        )
+    elif blank:
+        where = f"column {blank[0]}" if len(blank) == 1 else "columns " + ", ".join(map(str, blank))
+        problems.add(line, f"there is text in {where}, which has no name in the header")
 
 
 def _numbered(reader, problems: _Problems) -> Iterator[tuple[int, list[str]]]:

@@ -6,11 +6,14 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import os
 import sqlite3
+import stat
 import subprocess
 import sys
 import threading
 import time
+from datetime import datetime
 from urllib.parse import parse_qs, urlparse
 
 import discord
@@ -19,6 +22,7 @@ import pytest
 from bot.config import ConfigError, Settings
 from bot.permissions import INVITE
 from bot.storage.database import Database, load_migrations
+from bot.storage.maintenance import backup_database, backup_into_folder
 from tests.test_cli import run_cli
 
 LATEST = load_migrations()[-1].version
@@ -160,10 +164,61 @@ def test_backup_into_a_folder_names_the_file_and_never_copies_onto_the_live_data
     assert itself.returncode == 1 and "live database itself" in itself.stderr
 
 
+def test_backup_into_a_folder_that_does_not_exist_yet_works_every_time(tmp_path):
+    make_database(tmp_path / "data" / "bot.sqlite3", matches=2)
+    first = run_cli(tmp_path, "backup", "backups/")  # the README's nightly example
+    second = run_cli(tmp_path, "backup", "backups/")
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    assert (tmp_path / "backups").is_dir()
+    made = sorted((tmp_path / "backups").iterdir())
+    assert len(made) == 2 and all(p.name.startswith("studybot-") and p.suffix == ".sqlite3" for p in made)
+    for copy in made:
+        with sqlite3.connect(copy) as conn:
+            assert conn.execute("SELECT COUNT(*) FROM study_matches").fetchone() == (2,)
+
+
+def test_two_backups_in_the_same_second_get_distinct_names(tmp_path):
+    source = tmp_path / "bot.sqlite3"
+    make_database(source, matches=1)
+    now = datetime(2026, 3, 2, 18, 30, 5)
+    names = [backup_into_folder(source, tmp_path / "nightly", now)[0].name for _ in range(3)]
+    assert names == [
+        "studybot-20260302-183005.sqlite3",
+        "studybot-20260302-183005-2.sqlite3",
+        "studybot-20260302-183005-3.sqlite3",
+    ]
+
+
+def test_a_backup_is_private_from_its_first_byte(tmp_path, monkeypatch):
+    source = tmp_path / "bot.sqlite3"
+    make_database(source, matches=1)
+    modes = []
+    connect = sqlite3.connect
+
+    def watch(target, *args, **kwargs):
+        conn = connect(target, *args, **kwargs)
+        if str(target).endswith(".partial"):  # the copy as SQLite opened it, before any page is written
+            modes.append(stat.S_IMODE(os.stat(target).st_mode))
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", watch)
+    old = os.umask(0o022)  # the usual umask: new files readable by everyone
+    try:
+        backup_database(source, tmp_path / "copy.sqlite3")
+    finally:
+        os.umask(old)
+    assert modes == [0o600], "created private, not made private after being written"
+    assert stat.S_IMODE((tmp_path / "copy.sqlite3").stat().st_mode) == 0o600
+
+
 def test_backup_without_a_database_says_so(tmp_path):
     proc = run_cli(tmp_path, "backup", "copy.sqlite3")
     assert proc.returncode == 1 and "There is no database" in proc.stderr
     assert not (tmp_path / "copy.sqlite3").exists() and not (tmp_path / "data").exists()
+    folder = run_cli(tmp_path, "backup", "backups/")
+    assert folder.returncode == 1 and "There is no database" in folder.stderr
+    assert not (tmp_path / "backups").exists()
 
 
 # --- invite ------------------------------------------------------------------------------------

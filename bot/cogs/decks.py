@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Literal
 
@@ -11,8 +12,8 @@ from discord.ext import commands
 
 from bot.cogs.settings import MANAGERS, require_manager
 from bot.core.errors import BadInput
-from bot.decks import BUILTIN_KEY, check_name, shared_names
-from bot.storage.decks import DeckInfo, DeckNameTaken
+from bot.decks import BUILTIN_KEY, BUILTIN_SUFFIX, check_name, is_builtin_name
+from bot.storage.decks import DeckInfo, DeckNameTaken, name_key
 from bot.ui import decks as ui
 from bot.ui.messages import clip, safe, user_errors
 from content.importer import MAX_BYTES, ImportProblems, build_imported_deck, parse_term_file
@@ -51,7 +52,7 @@ class Decks(commands.Cog):
     async def import_(self, interaction: discord.Interaction, file: discord.Attachment, name: str) -> None:
         async with user_errors(interaction):
             require_manager(interaction)
-            name = check_name(name)
+            name = check_name(name, self._builtin_name)
             if file.size > MAX_BYTES:
                 raise BadInput(
                     f"**{safe(file.filename)}** is {file.size / 1_000_000:.1f} MB; the limit is 1 MB "
@@ -65,8 +66,8 @@ class Decks(commands.Cog):
                 data = await file.read()
             except discord.HTTPException:
                 raise BadInput("I couldn't download that file from Discord. Please try again.") from None
-            try:
-                terms = parse_term_file(data, file.filename)
+            try:  # up to 1 MB of text to check: off the event loop
+                terms = await asyncio.to_thread(parse_term_file, data, file.filename)
             except ImportProblems as exc:
                 await interaction.followup.send(ui.problems_text(file.filename, exc.problems), ephemeral=True)
                 return
@@ -78,8 +79,8 @@ class Decks(commands.Cog):
             except DeckNameTaken:
                 raise BadInput(f"This server already has a deck called **{safe(name)}**.") from None
             await self.library.changed(interaction.guild_id)  # also picks up a `python -m bot import --use`
-            topics = len(build_imported_deck(info.id, info.name, terms).topics)
-            clashes = shared_names((await self.library.for_guild(interaction.guild_id)).deck, terms)
+            topics = len((await asyncio.to_thread(build_imported_deck, info.id, info.name, terms)).topics)
+            clashes = await self.library.clashes(interaction.guild_id, terms)
             log.info("guild %s imported deck %s (%d terms)", interaction.guild_id, info.id, info.term_count)
             await interaction.followup.send(ui.imported_text(info, topics, clashes), ephemeral=True)
 
@@ -122,9 +123,7 @@ class Decks(commands.Cog):
                 note = f"\nIt was the only deck in use, so the class is back on the built-in **{self._builtin_name}** deck."
             await self.library.changed(interaction.guild_id)
             log.info("guild %s removed deck %s", interaction.guild_id, deck_id)
-            await interaction.response.edit_message(
-                content=f"🗑️ Removed **{safe(info.name)}** ({info.term_count} terms).{note}", view=None
-            )
+            await interaction.response.edit_message(content=ui.removed_text(info, note), view=None)
 
     # ----------------------------------------------------------------- use
 
@@ -140,8 +139,8 @@ class Decks(commands.Cog):
             selection = await self.store.selection(guild_id)
             decks, builtin_on = selection.decks, selection.builtin
             in_use = {d.id for d in selection.in_use}
-            is_builtin = name.strip().casefold() in (BUILTIN_KEY, "builtin", self._builtin_name.casefold())
-            target = None if is_builtin else await self._find(guild_id, name)
+            target = await self._target(guild_id, name)
+            is_builtin = target is None
             if action == "only":
                 builtin_on, in_use = is_builtin, set() if is_builtin else {target.id}
             elif is_builtin:
@@ -179,9 +178,20 @@ class Decks(commands.Cog):
     def _builtin_name(self) -> str:
         return self.library.builtin.deck.name
 
+    async def _target(self, guild_id: int, name: str) -> DeckInfo | None:
+        """The imported deck `name` picks, or None for the built-in deck. `built-in` (what the
+        autocomplete sends) is always the built-in deck; an imported deck of the built-in's
+        display name (allowed before such names were refused) is picked by that name."""
+        if name_key(name) in (BUILTIN_KEY, "builtin", name_key(self._builtin_name + BUILTIN_SUFFIX)):
+            return None
+        info = await self.store.find(guild_id, name)
+        if info is None and is_builtin_name(name, self._builtin_name):
+            return None
+        return info or await self._find(guild_id, name)
+
     def _choices(self, decks: list[DeckInfo], current: str, *, builtin: bool) -> list[app_commands.Choice[str]]:
         needle = current.strip().casefold()
-        names = ([f"{self._builtin_name} (built-in)"] if builtin else []) + [d.name for d in decks]
+        names = ([self._builtin_name + BUILTIN_SUFFIX] if builtin else []) + [d.name for d in decks]
         values = ([BUILTIN_KEY] if builtin else []) + [d.name for d in decks]
         return [
             app_commands.Choice(name=clip(n, 100), value=v)

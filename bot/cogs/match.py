@@ -2,15 +2,16 @@
 
 `/match` is a group because Discord cannot run a command that has subcommands: `/match play`
 starts a game, `/match best` shows the server's fastest times. A game lives in memory (after a
-restart its buttons say it ended); finished games are stored. The clock starts when the board is
-sent; each wrong pair adds `PENALTY`.
+restart, or an hour without a click, its buttons say it ended); finished games are stored. The
+clock starts when the board is sent; each wrong pair adds `PENALTY`. A game is dropped only once
+its time is stored and the result reached the member.
 """
 
 from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import discord
@@ -19,7 +20,8 @@ from discord.ext import commands
 
 from bot.cogs.common import deck_for, resolve_topic, topic_choices
 from bot.core.errors import BadInput
-from bot.storage.study import StudyRepo
+from bot.core.expiring import SESSION_IDLE, Expiring, KeyedLocks
+from bot.storage.study import MatchTime, StudyRepo
 from bot.ui import match as ui
 from bot.ui.messages import reply_error, user_errors
 from bot.ui.review import b36
@@ -42,9 +44,22 @@ def pick_pairs(deck: Deck, pool: tuple[Term, ...], rng: random.Random, count: in
     return chosen
 
 
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    """A finished game as stored, with what its result screen shows."""
+
+    elapsed_ms: int
+    previous_best: MatchTime | None
+    board: list[MatchTime] | None
+
+
 @dataclass
 class MatchGame:
-    """One member's board. `slots[d]` is the index (in `terms`) of the term defined in slot d."""
+    """One member's board. `slots[d]` is the index (in `terms`) of the term defined in slot d.
+
+    A pick is tried on a copy (`after`) that replaces the game only once the member has the new
+    board, so a failed reply undoes it. `result` is set once the finished game is stored.
+    """
 
     owner: int
     key: str
@@ -55,6 +70,12 @@ class MatchGame:
     matched: set[int] = field(default_factory=set)
     selected: tuple[str, int] | None = None
     penalties: int = 0
+    result: MatchResult | None = None
+
+    def after(self, side: str, index: int) -> tuple[MatchGame, str]:
+        """The game as it would be after this pick (this one unchanged), and the pick's outcome."""
+        trial = replace(self, matched=set(self.matched))
+        return trial, trial.pick(side, index)
 
     @property
     def matched_slots(self) -> set[int]:
@@ -101,9 +122,18 @@ class Match(commands.Cog):
     def __init__(self, bot) -> None:
         self.bot = bot
         self.repo = StudyRepo(bot.db)
-        self.games: dict[int, MatchGame] = {}  # one game per member
-        self.last_key: dict[int, int] = {}
-        self.finished: dict[int, str] = {}  # member -> key of their last finished game
+        clock = discord.utils.utcnow
+        self.games: Expiring[int, MatchGame] = Expiring(
+            SESSION_IDLE, clock
+        )  # one per member; abandoned ones expire
+        self.last_key: Expiring[int, int] = Expiring(SESSION_IDLE, clock)
+        self.finished: Expiring[int, str] = Expiring(SESSION_IDLE, clock)  # member -> key of their last game
+        self.locks: KeyedLocks[int] = KeyedLocks()  # a member's clicks are handled one at a time
+
+    def forget_member(self, user_id: int) -> None:
+        """Drop everything held in memory about the member (their game in progress too)."""
+        for state in (self.games, self.last_key, self.finished):
+            state.pop(user_id)
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(ui.MatchButton)
@@ -126,9 +156,9 @@ class Match(commands.Cog):
             key = max(int(now.timestamp() * 1000), self.last_key.get(owner, 0) + 1)
             self.last_key[owner] = key
             game = MatchGame(owner, b36(key), interaction.guild_id, terms, slots, now)
-            self.games[owner] = game
             embed, view = self.board(game)
             await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+            self.games[owner] = game  # only once the member has the board
 
     @play.autocomplete("topic")
     async def topic_autocomplete(self, interaction: discord.Interaction, current: str):
@@ -153,27 +183,44 @@ class Match(commands.Cog):
         return embed, view
 
     async def on_pick(self, interaction: discord.Interaction, owner: int, key: str, side: str, index: int) -> None:
-        game = self.games.get(owner)
-        if (game is None or game.key != key) and self.finished.get(owner) == key:
-            await reply_error(interaction, ui.FINISHED)  # e.g. a double click on the last pair
-            return
-        if game is None or game.key != key:
-            await interaction.response.edit_message(content=ui.ENDED, embed=None, view=None)
-            return
-        outcome = game.pick(side, index)
-        if not game.done:
-            embed, view = self.board(game)
-            await interaction.response.edit_message(content=NOTES[outcome], embed=embed, view=view)
-            return
-        del self.games[owner]
-        self.finished[owner] = key
+        async with self.locks.hold(owner):
+            game = self.games.get(owner)
+            if (game is None or game.key != key) and self.finished.get(owner) == key:
+                await reply_error(interaction, ui.FINISHED)  # e.g. a double click on the last pair
+                return
+            if game is None or game.key != key:
+                await interaction.response.edit_message(content=ui.ENDED, embed=None, view=None)
+                return
+            if game.result is None:
+                after, outcome = game.after(side, index)
+                if not after.done:
+                    embed, view = self.board(after)
+                    await interaction.response.edit_message(content=NOTES[outcome], embed=embed, view=view)
+                    self.games[owner] = after
+                    return
+                game = await self.store(after)
+            # Stored: the game is over; this click, or the next one if this reply fails, shows it.
+            result = game.result
+            embed = ui.result_embed(
+                elapsed_ms=result.elapsed_ms,
+                penalties=game.penalties,
+                previous_best=result.previous_best,
+                board=result.board,
+            )
+            await interaction.response.edit_message(content=None, embed=embed, view=None)
+            self.games.pop(owner)
+            self.finished[owner] = key
+
+    async def store(self, game: MatchGame) -> MatchGame:
+        """Store the finished game's time and keep it, with its result, as the member's game."""
         now = discord.utils.utcnow()
         elapsed = game.elapsed_ms(now)
-        before = await self.repo.personal_best_match(owner)
-        await self.repo.record_match_time(owner, game.guild_id, elapsed, game.penalties, now)
+        before = await self.repo.personal_best_match(game.owner)
+        await self.repo.record_match_time(game.owner, game.guild_id, elapsed, game.penalties, now)
         board = await self.repo.fastest_matches(game.guild_id, limit=5) if game.guild_id else None
-        embed = ui.result_embed(elapsed_ms=elapsed, penalties=game.penalties, previous_best=before, board=board)
-        await interaction.response.edit_message(content=None, embed=embed, view=None)
+        game.result = MatchResult(elapsed, before, board)
+        self.games[game.owner] = game
+        return game
 
 
 async def setup(bot) -> None:

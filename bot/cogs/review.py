@@ -12,14 +12,18 @@ Sessions live in the buttons, not in memory, so they survive a restart. Which cl
 * Only in the member's newest session: session ids are start times in ms, made strictly
   increasing per member. The newest id seen is kept in memory; a click from an older session
   ends that session politely. Starting a session also edits the previous session's message to
-  say it ended (when its interaction token is still valid). After a restart the memory is empty:
-  the first session clicked becomes current until a newer one is clicked, and the card check
-  above still stops any card from being rated twice.
+  say it ended (when its interaction token is still valid). After a restart, or an hour without
+  clicks (the memory is bounded: `bot.core.expiring`), the memory is empty: the first session
+  clicked becomes current until a newer one is clicked, and the card check above still stops
+  any card from being rated twice.
+
+A rating is stored before its reply (the next card) goes out. If that reply fails (a 5xx,
+"Unknown interaction" after a stall), the rating is remembered as undelivered, and the member's
+retry on the same card shows the next card instead of being refused as stale.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -31,6 +35,7 @@ from discord.ext import commands
 from bot.cogs.common import deck_for, resolve_topic, topic_choices
 from bot.core import srs
 from bot.core.errors import BadInput
+from bot.core.expiring import SESSION_IDLE, Expiring, KeyedLocks
 from bot.core.memo import PerObject
 from bot.storage.study import StudyRepo
 from bot.ui import review as ui
@@ -41,6 +46,7 @@ log = logging.getLogger(__name__)
 
 # Learning cards due within this window are shown when nothing else is left (as Anki does).
 LEARN_AHEAD = timedelta(minutes=20)
+TOKEN_LIFE = timedelta(minutes=15)  # an interaction can edit its message for this long
 CATALOGS_KEPT = 32  # decks whose card lists stay built (the built-in one plus recently used servers')
 
 
@@ -64,15 +70,47 @@ class Catalog:
     def candidates(self, topic: str | None) -> list[str]:
         return [cid for cid, card in self.cards.items() if topic is None or card.topic == topic]
 
+    def study_order(self, topic: str | None, owner: int) -> list[str]:
+        """The candidates in the order new cards come to this member: the topics mixed."""
+        cards = [(cid, self.cards[cid].topic) for cid in self.candidates(topic)]
+        return srs.mix_topics(cards, srs.new_card_rng(owner))
+
+
+@dataclass(frozen=True, slots=True)
+class Undelivered:
+    """A rating stored while its reply (the next card) has not reached the member yet.
+
+    A click on that card's buttons again (same session, card and count) shows the next card
+    instead of being refused as stale: the member's retry after a failed reply.
+    """
+
+    sid: int
+    card_id: str
+    reviewed: int
+    token: ui.ReviewToken  # the session after the rating
+    note: str
+
+    def answers(self, token: ui.ReviewToken, card_id: str) -> bool:
+        """True when a click with this token was made on the card this rating is about."""
+        return (self.sid, self.card_id, self.reviewed) == (token.sid, card_id, token.reviewed)
+
 
 class Review(commands.Cog):
     def __init__(self, bot) -> None:
         self.bot = bot
         self.repo = StudyRepo(bot.db)
-        self.newest: dict[int, int] = {}  # member -> newest session id seen
-        self.live: dict[int, tuple[int, discord.Interaction]] = {}  # member -> (sid, last interaction drawing it)
-        self.locks: dict[int, asyncio.Lock] = {}
+        clock = discord.utils.utcnow
+        self.newest: Expiring[int, int] = Expiring(SESSION_IDLE, clock)  # member -> newest session id seen
+        # member -> (sid, last interaction drawing it); an interaction's token dies after 15 minutes.
+        self.live: Expiring[int, tuple[int, discord.Interaction]] = Expiring(TOKEN_LIFE, clock)
+        self.undelivered: Expiring[int, Undelivered] = Expiring(SESSION_IDLE, clock)
+        self.locks: KeyedLocks[int] = KeyedLocks()
         self.catalogs: PerObject[Deck, Catalog] = PerObject(Catalog.of, size=CATALOGS_KEPT)
+
+    def forget_member(self, user_id: int) -> None:
+        """Drop everything held in memory about the member (their sessions' bookkeeping)."""
+        for state in (self.newest, self.live, self.undelivered):
+            state.pop(user_id)
 
     async def catalog_for(self, guild_id: int | None) -> Catalog:
         """The cards of the server's deck (built once per deck; a server's deck changes on /deck use)."""
@@ -108,7 +146,7 @@ class Review(commands.Cog):
         cat = await self.catalog_for(interaction.guild_id)
         if scope.test_id is not None and await self.repo.test_missed(owner, scope.test_id) is None:
             raise BadInput("I can't find that practice test. Take a new one with /test.")
-        sid = max(_ms(now), self.newest.get(owner, 0) + 1)
+        sid = max(_ms(now), (self.newest.get(owner) or 0) + 1)
         token = ui.ReviewToken(owner, sid, 0, 0, 0, scope.code(cat.deck), "", "s")
         # The head is read before the card is chosen: anything logged later makes the card stale.
         head = await self.repo.review_head(owner)
@@ -124,10 +162,10 @@ class Review(commands.Cog):
 
     async def take_over(self, owner: int, sid: int, interaction: discord.Interaction) -> None:
         """Make `sid` the member's session, telling the previous session's message that it ended."""
-        self.newest[owner] = max(sid, self.newest.get(owner, 0))
+        self.newest[owner] = max(sid, self.newest.get(owner) or 0)
         previous = self.live.get(owner)
         self.live[owner] = (sid, interaction)
-        if previous is not None and previous[0] != sid:
+        if previous is not None and previous[0] != sid and not previous[1].is_expired():
             try:
                 await previous[1].edit_original_response(content=ui.ENDED_BY_NEWER, embed=None, view=None)
             except discord.HTTPException:  # token expired (15 min) or message gone: its buttons still refuse
@@ -160,7 +198,7 @@ class Review(commands.Cog):
                 return None, None
             card_id = missed[reviewed]
             return card_id, (await self.repo.get_cards(owner, [card_id])).get(card_id)
-        candidates = cat.candidates(scope.topic)
+        candidates = cat.study_order(scope.topic, owner)
         states = await self.repo.get_cards(owner, candidates)
         new_today = await self.repo.count_new_today(owner, now) if scope.include_new else 0
         options = dict(
@@ -227,17 +265,18 @@ class Review(commands.Cog):
         token: ui.ReviewToken,
         note: str | None,
         just_rated: str | None = None,
-    ) -> None:
-        """Edit the session's message to its next card, or to the summary when nothing is left."""
+    ) -> bool:
+        """Edit the session's message to its next card (True), or to the summary when nothing is left."""
         now = discord.utils.utcnow()
         scope = ui.Scope.parse(token.scope, cat.deck)
         head = await self.repo.review_head(token.owner)
         card_id, state = await self.next_card(cat, token.owner, scope, token.reviewed, now, just_rated)
         if card_id is None:
             await self.finish(interaction, cat, token, stopped=False, note=note)
-            return
+            return False
         embed, view = self.front(cat, replace(token, head=head), card_id, state)
         await interaction.response.edit_message(content=note, embed=embed, view=view)
+        return True
 
     async def finish(
         self, interaction, cat: Catalog, token: ui.ReviewToken, *, stopped: bool, note: str | None = None
@@ -246,8 +285,8 @@ class Review(commands.Cog):
         nxt = await self.what_next(cat, token.owner, scope, discord.utils.utcnow())
         embed = ui.summary_embed(token, nxt, stopped=stopped)
         await interaction.response.edit_message(content=note, embed=embed, view=None)
-        if self.live.get(token.owner, (None,))[0] == token.sid:
-            del self.live[token.owner]
+        if (self.live.get(token.owner) or (None,))[0] == token.sid:
+            self.live.pop(token.owner)
 
     # ----------------------------------------------------------------- clicks
 
@@ -256,28 +295,30 @@ class Review(commands.Cog):
         if interaction.user.id != owner:
             await reply_error(interaction, ui.NOT_YOURS)
             return
-        if token.sid < self.newest.get(owner, 0):
+        if token.sid < (self.newest.get(owner) or 0):
             await interaction.response.edit_message(content=ui.ENDED_BY_NEWER, embed=None, view=None)
             return
         cat = await self.catalog_for(interaction.guild_id)
         if token.action == "x":
-            self.newest[owner] = token.sid
             await self.finish(interaction, cat, token, stopped=True)
+            self._claim(owner, token.sid, None)
             return
         card_id = cat.keys.get(token.card)
         if card_id is None:  # the deck changed since the card was shown: move on
-            self._claim(owner, token.sid, interaction)
-            await self.show_next(
-                interaction, cat, token, "That card is no longer in the deck, so here is the next one."
-            )
+            note = "That card is no longer in the deck, so here is the next one."
+            going_on = await self.show_next(interaction, cat, token, note)
+            self._claim(owner, token.sid, interaction if going_on else None)
             return
-        lock = self.locks.setdefault(owner, asyncio.Lock())
-        async with lock:
+        # One click of the member at a time, from the check to the reply: a double click rates once
+        # and its second click finds the card rated and shown.
+        async with self.locks.hold(owner):
             if await self.repo.reviewed_since(owner, card_id, token.head):
-                await reply_error(interaction, ui.STALE_CARD)
-                return
-            self._claim(owner, token.sid, interaction)
-            if token.action == "s":
+                rated = self.undelivered.get(owner)
+                if rated is None or not rated.answers(token, card_id):
+                    await reply_error(interaction, ui.STALE_CARD)
+                    return
+                # The rating was stored but its reply failed: this retry shows the next card.
+            elif token.action == "s":
                 embed = ui.back_embed(
                     cat.cards[card_id],
                     cat.deck,
@@ -285,18 +326,29 @@ class Review(commands.Cog):
                     scope_note=self._scope_note(cat, ui.Scope.parse(token.scope, cat.deck)),
                 )
                 await interaction.response.edit_message(content=None, embed=embed, view=ui.back_view(token))
+                self._claim(owner, token.sid, interaction)
                 return
-            rating = int(token.action)
-            outcome = await self.repo.record_review(
-                owner, card_id, rating, "review", interaction.guild_id, discord.utils.utcnow()
-            )
-        token = replace(token, reviewed=token.reviewed + 1, rating_sum=token.rating_sum + rating)
-        await self.show_next(interaction, cat, token, ui.rated_line(rating, outcome.state.due), just_rated=card_id)
+            else:
+                rating = int(token.action)
+                outcome = await self.repo.record_review(
+                    owner, card_id, rating, "review", interaction.guild_id, discord.utils.utcnow()
+                )
+                after = replace(token, reviewed=token.reviewed + 1, rating_sum=token.rating_sum + rating)
+                rated = Undelivered(
+                    token.sid, card_id, token.reviewed, after, ui.rated_line(rating, outcome.state.due)
+                )
+                self.undelivered[owner] = rated
+            # Stored; the member sees it once the next card is shown (a retry of a failed reply lands here too).
+            going_on = await self.show_next(interaction, cat, rated.token, rated.note, just_rated=card_id)
+            self.undelivered.pop(owner)
+            self._claim(owner, token.sid, interaction if going_on else None)
 
-    def _claim(self, owner: int, sid: int, interaction: discord.Interaction) -> None:
-        """An accepted click: its session is the member's current one, drawn by this interaction."""
-        self.newest[owner] = max(sid, self.newest.get(owner, 0))
-        self.live[owner] = (sid, interaction)
+    def _claim(self, owner: int, sid: int, interaction: discord.Interaction | None) -> None:
+        """A click whose reply reached the member: its session is their current one, and its
+        message (when the session goes on) is the one to mark as ended by a newer session."""
+        self.newest[owner] = max(sid, self.newest.get(owner) or 0)
+        if interaction is not None:
+            self.live[owner] = (sid, interaction)
 
 
 async def setup(bot) -> None:

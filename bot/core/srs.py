@@ -265,6 +265,33 @@ def select_queue(
     return ReviewQueue(due_ids, tuple(new))
 
 
+def new_card_rng(user_id: int) -> random.Random:
+    """The member's own source for the order of new cards: the same on every click and after a
+    restart (a string seed is hashed with SHA-512, as in `review_rng`), different between members."""
+    return random.Random(f"new-cards:{user_id}")
+
+
+def mix_topics(cards: Sequence[tuple[str, str]], rng: random.Random) -> list[str]:
+    """Card ids in an order that mixes the topics, for introducing new cards.
+
+    `cards` are (card id, topic) pairs. Each topic's cards are shuffled and spread evenly over the
+    whole order (a topic with twice the cards comes up twice as often, from start to end), with
+    the topics' turns in a shuffled order; so new cards neither work through one topic at a time
+    nor follow the deck's alphabetical order. The same rng state gives the same order.
+    """
+    by_topic: dict[str, list[str]] = {}
+    for card_id, topic in dict(cards).items():
+        by_topic.setdefault(topic, []).append(card_id)
+    turns = rng.sample(range(len(by_topic)), len(by_topic))
+    keyed = []
+    for turn, ids in zip(turns, by_topic.values(), strict=True):
+        phase = rng.random()
+        for k, card_id in enumerate(rng.sample(ids, len(ids))):
+            keyed.append(((k + phase) / len(ids), turn, card_id))
+    keyed.sort()
+    return [card_id for _, _, card_id in keyed]
+
+
 def next_due(states: Mapping[str, CardState], candidates: Iterable[str], now: datetime) -> datetime | None:
     """The earliest due time after `now` among the candidates' states, for "next card due <time>".
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-import stat
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from bot.storage.database import StorageError
@@ -108,6 +108,7 @@ def backup_database(source: Path, target: Path) -> int:
     partial.unlink(missing_ok=True)
     src = _open_read_only(source)
     try:
+        _create_private(partial)  # it holds every member's data: private from its first byte
         dst = sqlite3.connect(partial)
         try:
             src.backup(dst)  # all pages in one step: one read transaction, one snapshot
@@ -118,7 +119,6 @@ def backup_database(source: Path, target: Path) -> int:
         if verdict != "ok":
             raise StorageError(f"The copy failed its integrity check ({verdict}); {target} was not written.")
         os.replace(partial, target)
-        os.chmod(target, stat.S_IRUSR | stat.S_IWUSR)  # it holds every member's data
     except sqlite3.Error as exc:
         raise StorageError(f"Backup of {source} to {target} failed: {exc}.") from None
     except OSError as exc:
@@ -128,3 +128,55 @@ def backup_database(source: Path, target: Path) -> int:
         with contextlib.suppress(OSError):
             partial.unlink(missing_ok=True)
     return target.stat().st_size
+
+
+PRIVATE = 0o600  # backups hold every member's data: readable by their owner only
+
+
+def _create_private(path: Path) -> None:
+    """Create the empty file `path` readable and writable by its owner only (whatever the umask).
+
+    SQLite then writes into it, and gives its journal the same permissions.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE)
+    try:
+        os.fchmod(fd, PRIVATE)  # a umask such as 0o277 would have taken the write bit away
+    finally:
+        os.close(fd)
+
+
+def backup_into_folder(source: Path, folder: Path, now: datetime) -> tuple[Path, int]:
+    """Back up into a new dated file in `folder` (created if missing); returns (file, size).
+
+    The name is studybot-YYYYmmdd-HHMMSS.sqlite3 from `now` (local time), with -2, -3 ... when a
+    backup of the same second exists. The name is claimed by creating the file, so two backups
+    running at once never write to the same one.
+    """
+    source, folder = Path(source), Path(folder)
+    if not source.is_file():
+        raise StorageError(f"There is no database at {source} to back up. Check DATABASE_PATH.")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise StorageError(f"{folder} is a file, not a folder; give another folder or a file name.") from None
+    except OSError as exc:
+        raise StorageError(f"Cannot create the folder {folder}: {exc.strerror or exc}.") from None
+    stem = now.strftime("studybot-%Y%m%d-%H%M%S")
+    for n in range(1, 1000):
+        target = folder / (f"{stem}.sqlite3" if n == 1 else f"{stem}-{n}.sqlite3")
+        try:
+            _create_private(target)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise StorageError(f"Cannot write in {folder}: {exc.strerror or exc}.") from None
+        break
+    else:
+        raise StorageError(f"{folder} already holds 999 backups from {now:%Y-%m-%d %H:%M:%S}.")
+    try:
+        return target, backup_database(source, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            if target.stat().st_size == 0:  # still the empty claim: nothing was copied
+                target.unlink()
+        raise

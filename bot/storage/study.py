@@ -7,7 +7,7 @@ milliseconds (log rows, tests, games). "Today" is the UTC day, as in `bot.core.s
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -305,18 +305,28 @@ class StudyRepo:
     # -- progress ------------------------------------------------------------------------
 
     async def progress(
-        self, user_id: int, now: datetime, *, quiz_answered: int = 0, quiz_correct: int = 0
+        self,
+        user_id: int,
+        now: datetime,
+        *,
+        card_ids: Collection[str] | None = None,
+        quiz_answered: int = 0,
+        quiz_correct: int = 0,
     ) -> prog.Progress:
         """The member's figures at `now`. Quiz answers live in the quiz tables: pass their totals in.
 
-        Mastered: stability >= 21 days. Due now: due <= now. Due in the next 24 h: now < due <= now + 24 h.
-        Reviews today and the streak count every source, by UTC day.
+        The card figures (seen, mastered, due) count only `card_ids` when given: the cards of the
+        decks a server uses, so they agree with its topics. Mastered: stability >= 21 days. Due
+        now: due <= now. Due in the next 24 h: now < due <= now + 24 h. Reviews today and the
+        streak count every source and every card, by UTC day.
         """
         now_s = _secs(now)
+        only = "" if card_ids is None else " AND card_id IN (SELECT value FROM json_each(?))"
         cards = await self.db.fetchone(
             "SELECT COUNT(*), TOTAL(stability >= ?), TOTAL(due <= ?), TOTAL(due > ? AND due <= ?)"
-            " FROM study_cards WHERE user_id = ?",
-            (srs.MASTERED_STABILITY_DAYS, now_s, now_s, now_s + 86_400, user_id),
+            f" FROM study_cards WHERE user_id = ?{only}",
+            (srs.MASTERED_STABILITY_DAYS, now_s, now_s, now_s + 86_400, user_id)
+            + (() if card_ids is None else (json.dumps(list(card_ids)),)),
         )
         today = prog.utc_day_number(now)
         reviews_today = await self.db.fetchone(

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import discord
 
+from bot.decks import BUILTIN_SUFFIX, clash_note
 from bot.storage.decks import DeckInfo
 from bot.ui.limits import Panel
 from bot.ui.messages import clip, reply_error, safe
@@ -35,16 +36,12 @@ def imported_text(info: DeckInfo, topics: int, clashes: Sequence[str] = ()) -> s
         "/define and reviews."
     )
     if clashes:
-        names = ", ".join(f"**{safe(n, 40)}**" for n in clashes[:5]) + (" …" if len(clashes) > 5 else "")
-        text += (
-            f"\nℹ️ {len(clashes)} of its terms {'shares' if len(clashes) == 1 else 'share'} a name with a deck in use here ({names}): "
-            "/define shows the one already in use; use `action: only` to study this deck alone."
-        )
+        text += "\nℹ️ " + clash_note(clashes, show=lambda n: f"**{safe(n, 40)}**")
     return clip(text, 2000)
 
 
 def deck_list_embed(decks: Sequence[DeckInfo], builtin_name: str, builtin_terms: int, builtin_on: bool):
-    lines = [f"{'✅' if builtin_on else '▫️'} **{builtin_name}** (built-in) · {builtin_terms} terms"]
+    lines = [f"{'✅' if builtin_on else '▫️'} **{builtin_name}**{BUILTIN_SUFFIX} · {builtin_terms} terms"]
     for deck in decks:
         when = discord.utils.format_dt(deck.created_at, "d")
         by = f" by <@{deck.created_by}>" if deck.created_by else ""  # 0: the command line, or a forgotten member
@@ -59,7 +56,9 @@ def deck_list_embed(decks: Sequence[DeckInfo], builtin_name: str, builtin_terms:
 
 
 def selection_text(builtin_on: bool, builtin_name: str, in_use: Sequence[DeckInfo]) -> str:
-    names = ([f"**{builtin_name}** (built-in)"] if builtin_on else []) + [f"**{safe(d.name)}**" for d in in_use]
+    names = ([f"**{builtin_name}**{BUILTIN_SUFFIX}"] if builtin_on else []) + [
+        f"**{safe(d.name)}**" for d in in_use
+    ]
     return "📚 This server now studies: " + ", ".join(names) + "."
 
 
@@ -96,6 +95,18 @@ def remove_confirm(owner: int, info: DeckInfo) -> tuple[str, discord.ui.View]:
     view.add_item(RemoveDeckButton(owner, info.id, False))
     text = (
         f"Remove **{safe(info.name)}** ({info.term_count} terms) from this server? Quizzes, daily terms and "
-        "reviews stop using it. This cannot be undone (you can import the file again)."
+        f"reviews stop using it. {CARDS_AFTER_REMOVE} This cannot be undone."
     )
     return text, view
+
+
+# Term ids carry the deck's id, which is never given to another deck (migration 0006).
+CARDS_AFTER_REMOVE = (
+    "Members' flashcards and answers for its terms stay in their own history (and in `/privacy export`) "
+    "but never come back in reviews, and never attach to another deck's terms, even ones with the same "
+    "names: importing the file again starts new cards."
+)
+
+
+def removed_text(info: DeckInfo, note: str = "") -> str:
+    return f"🗑️ Removed **{safe(info.name)}** ({info.term_count} terms).{note}\n{CARDS_AFTER_REMOVE}"

@@ -9,14 +9,17 @@ import discord
 from bot.core.questions import mask_name
 from bot.storage.study import MatchTime
 from bot.ui.limits import Panel
-from bot.ui.messages import clip, reply_error
+from bot.ui.messages import clip, component_errors, reply_error
 from content.model import Term
 
 MATCH_COLOUR = discord.Colour.from_rgb(155, 89, 182)
 MEDALS = ("🥇", "🥈", "🥉")
 
 NOT_YOURS = "This game belongs to someone else: run /match play yourself."
-ENDED = "⏹️ This game has ended: you started a newer one, or the bot restarted. Start a new one with /match play."
+ENDED = (
+    "⏹️ This game has ended: you started a newer one, left it for over an hour, or the bot restarted. "
+    "Start a new one with /match play."
+)
 FINISHED = "That game is already finished: your time is on the message above. Play again with /match play."
 HOW_TO = "Pick a term, then its definition (or the other way round). A wrong pair adds 5 seconds."
 
@@ -53,7 +56,10 @@ class MatchButton(
         if interaction.user.id != self.owner:
             await reply_error(interaction, NOT_YOURS)
             return
-        await interaction.client.get_cog("Match").on_pick(interaction, self.owner, self.key, self.side, self.index)
+        async with component_errors(interaction, "match button"):
+            await interaction.client.get_cog("Match").on_pick(
+                interaction, self.owner, self.key, self.side, self.index
+            )
 
 
 def board_embed(

@@ -9,7 +9,7 @@ import discord
 
 from bot.core.questions import Kind, Question
 from bot.ui.limits import Panel
-from bot.ui.messages import clip, reply_error
+from bot.ui.messages import clip, component_errors, reply_error
 from bot.ui.quiz import KIND_TITLES, add_option_fields
 from content.model import Deck, Term
 
@@ -20,7 +20,8 @@ MISSED_SHOWN = 10  # missed terms listed in the result; the rest are in the revi
 
 NOT_YOURS = "This test belongs to someone else: run /test yourself."
 ENDED = (
-    "⏹️ This practice test has ended: you started a newer one, or the bot restarted. Start a new one with /test."
+    "⏹️ This practice test has ended: you started a newer one, left it for over an hour, or the bot restarted. "
+    "Your answers so far are in your /review schedule. Start a new one with /test."
 )
 FINISHED = "That test is already finished: your result is on the message above. Start another with /test."
 ALREADY_ANSWERED = "You already answered that question. Carry on with the question showing now."
@@ -62,9 +63,10 @@ class TestButton(
         )
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await interaction.client.get_cog("Practice").on_button(
-            interaction, self.owner, self.key, self.index, self.choice
-        )
+        async with component_errors(interaction, f"practice test button {self.choice}"):
+            await interaction.client.get_cog("Practice").on_button(
+                interaction, self.owner, self.key, self.index, self.choice
+            )
 
 
 class ReviewMissedButton(

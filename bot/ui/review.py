@@ -12,6 +12,7 @@ from datetime import datetime
 
 import discord
 
+from bot.core import srs
 from bot.ui.limits import Panel
 from bot.ui.messages import clip, component_errors
 from content.model import Deck, ListQuestion, OpenQuestion, Term
@@ -21,8 +22,25 @@ Card = Term | OpenQuestion | ListQuestion
 REVIEW_COLOUR = discord.Colour.from_rgb(46, 134, 171)
 BACK_COLOUR = discord.Colour.from_rgb(87, 160, 92)
 DONE_COLOUR = discord.Colour.gold()
-RATING_LABELS = {1: "1 Not at all", 2: "2", 3: "3", 4: "4", 5: "5 Perfectly"}
-RATING_NAMES = {1: "Again", 2: "Again", 3: "Hard", 4: "Good", 5: "Easy"}
+# How each 1-5 button reads: the scheduling rating it maps to (from `srs.map_rating`, so the
+# buttons follow the mapping) and how well the member knew the card. Change the words here.
+RATING_FEELINGS = {1: "forgot", 2: "almost had it", 3: "slow recall", 4: "recalled", 5: "instant"}
+RATING_HELP = (
+    "**Again**: back in a few minutes · **Hard**: a shorter gap · **Good**: the normal gap · "
+    "**Easy**: a longer gap"
+)
+
+
+def rating_name(rating: int) -> str:
+    """The scheduling rating a 1-5 answer stands for: Again, Hard, Good or Easy."""
+    return srs.map_rating(rating).name
+
+
+def rating_label(rating: int) -> str:
+    """A rating button's label, e.g. "1 Again · forgot"."""
+    return f"{rating} {rating_name(rating)} · {RATING_FEELINGS[rating]}"
+
+
 _RATING_STYLES = {
     1: discord.ButtonStyle.danger,
     2: discord.ButtonStyle.secondary,
@@ -163,8 +181,8 @@ def front_view(token: ReviewToken) -> discord.ui.View:
 
 def back_view(token: ReviewToken) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    for rating, label in RATING_LABELS.items():
-        view.add_item(ReviewButton(token.with_action(str(rating)), label, _RATING_STYLES[rating], row=0))
+    for rating, style in _RATING_STYLES.items():
+        view.add_item(ReviewButton(token.with_action(str(rating)), rating_label(rating), style, row=0))
     view.add_item(ReviewButton(token.with_action("x"), "Stop", discord.ButtonStyle.secondary, row=1))
     return view
 
@@ -179,10 +197,10 @@ def card_title(card: Card) -> str:
 
 def _kind(card: Card) -> str:
     if isinstance(card, OpenQuestion):
-        return "Performance indicator"
+        return "performance indicator"
     if isinstance(card, ListQuestion):
-        return "List question"
-    return "Term"
+        return "list question"
+    return "term"
 
 
 def _hint(card: Card) -> str:
@@ -196,11 +214,15 @@ def _hint(card: Card) -> str:
 def front_embed(
     card: Card, deck: Deck, *, number: int, is_new: bool, due: datetime | None, scope_note: str = ""
 ) -> discord.Embed:
-    """The question side of a card, with where it comes from."""
-    embed = Panel(title=clip(card_title(card), 256), description=_hint(card), colour=REVIEW_COLOUR)
+    """The question side of a card: new or due since when, what to do, and its topic."""
+    if is_new or due is None:
+        status = f"🆕 New {_kind(card)}"
+    else:
+        status = f"🔁 {_kind(card).capitalize()} to review · due {ts(due)}"
+    embed = Panel(
+        title=clip(card_title(card), 256), description=f"{status}\n\n{_hint(card)}", colour=REVIEW_COLOUR
+    )
     embed.add_field(name="Topic", value=clip(deck.topic_name(card.topic), 1024), inline=True)
-    status = "🆕 New card" if is_new or due is None else f"Due {ts(due)}"
-    embed.add_field(name=_kind(card), value=status, inline=True)
     embed.set_footer(text=clip(f"Card {number} of this session{scope_note}", 2048))
     return embed
 
@@ -224,14 +246,14 @@ def back_embed(card: Card, deck: Deck, *, number: int, scope_note: str = "") -> 
         if card.note:
             embed.add_field(name="Note", value=clip(card.note, 1024), inline=False)
     embed.add_field(name="Topic", value=clip(deck.topic_name(card.topic), 1024), inline=True)
-    embed.add_field(name="How well did you know this?", value="1 = not at all · 5 = perfectly", inline=False)
+    embed.add_field(name="How well did you know this?", value=RATING_HELP, inline=False)
     embed.set_footer(text=clip(f"Card {number} of this session{scope_note}", 2048))
     return embed
 
 
 def rated_line(rating: int, due: datetime) -> str:
     """The note above the next card: what the last rating did."""
-    return f"Rated **{rating}** ({RATING_NAMES[rating]}) · that card comes back {ts(due)}."
+    return f"Rated **{rating}** ({rating_name(rating)}) · that card comes back {ts(due)}."
 
 
 # ----------------------------------------------------------------------------- when it stops

@@ -217,6 +217,31 @@ def test_utf16_with_bom_is_read_too():
     ]
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_read(encoding):
+    # Some editors save "Unicode" without the mark; read as UTF-8 it was "t\0e\0r\0m\0...".
+    text = "term,definition\nCafé,Un lieu.\n顧客満足,顧客が期待に対して感じる満足の度合い。\n一,One.\n"
+    assert pairs(parse_term_file(text.encode(encoding), "x.csv")) == [
+        (2, "Café", "Un lieu."),
+        (3, "顧客満足", "顧客が期待に対して感じる満足の度合い。"),
+        (4, "一", "One."),
+    ]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b"PK\x03\x04\x14\x00\x06\x00\x08\x00term,definition\x00\x00", id="zip"),
+        pytest.param("term,definition\nA,b\n".encode("utf-32-le"), id="utf-32"),
+    ],
+)
+def test_a_file_full_of_nul_bytes_is_refused_without_echoing_them(data):
+    # (A stray NUL in UTF-8 text is reported by line as a control character; see PROBLEM_CASES.)
+    (found,) = problems(data, "x.csv")
+    assert found.line is None and "not UTF-8 text" in found.message and "save it as UTF-8" in found.message
+    assert "\x00" not in str(found)
+
+
 # --- problems --------------------------------------------------------------------------------------
 
 PROBLEM_CASES = [
@@ -297,9 +322,27 @@ PROBLEM_CASES = [
         id="text-under-unnamed-column",
     ),
     pytest.param(
+        "term,definition\nUpsell,Selling more, or better, to the same customer.\n",
+        "",
+        [
+            (
+                2,
+                "this line has 4 fields but the header names 2: a comma inside a term or definition starts a "
+                'new field; put that field in double quotes ("Selling more, or better, to a customer")',
+            )
+        ],
+        id="unquoted-commas-reported-once-with-the-fix",
+    ),
+    pytest.param(
         "term;definition\nLoyalty;Coming back;again\n",
         "",
-        [(2, "there is text in column 3, which has no name in the header")],
+        [
+            (
+                2,
+                "this line has 3 fields but the header names 2: a semicolon inside a term or definition starts "
+                'a new field; put that field in double quotes ("Selling more; or better; to a customer")',
+            )
+        ],
         id="semicolon-csv-unquoted-semicolon",
     ),
     pytest.param(

@@ -229,3 +229,36 @@ def test_accuracy_is_none_without_answers():
     assert progress.accuracy(0, 0) is None
     with pytest.raises(ValueError):
         progress.accuracy(3, 2)
+
+
+# -- the order of new cards ------------------------------------------------------------------
+
+
+def deck_cards(sizes: dict[str, int]) -> list[tuple[str, str]]:
+    return [(f"{topic}-{i:02d}", topic) for topic, size in sizes.items() for i in range(size)]
+
+
+def test_new_cards_take_turns_between_topics_instead_of_starting_with_the_first():
+    cards = deck_cards({f"t{n}": 16 for n in range(11)})
+    order = srs.mix_topics(cards, srs.new_card_rng(42))
+    topic_of = dict(cards)
+    assert sorted(order) == sorted(topic_of), "every card once"
+    first_ten = [topic_of[c] for c in order[:10]]
+    assert len(set(first_ten)) == 10, "a day's ten new cards come from ten topics"
+    assert order[:3] != [c for c, _ in cards[:3]], "not the deck's (alphabetical) order"
+
+
+def test_a_bigger_topic_is_spread_over_the_whole_order():
+    cards = deck_cards({"big": 30, "small": 3, "mid": 10})
+    order = srs.mix_topics(cards, random.Random(7))
+    positions = [i for i, c in enumerate(order) if c.startswith("small")]
+    assert positions[0] < 15 and positions[-1] >= 28, "the small topic is not left for the end"
+    halves = order[: len(order) // 2], order[len(order) // 2 :]
+    assert all(10 <= sum(c.startswith("big") for c in half) <= 20 for half in halves)
+
+
+def test_the_order_is_the_members_own_and_stable():
+    cards = deck_cards({"a": 5, "b": 5, "c": 5})
+    assert srs.mix_topics(cards, srs.new_card_rng(1)) == srs.mix_topics(cards, srs.new_card_rng(1))
+    assert srs.mix_topics(cards, srs.new_card_rng(1)) != srs.mix_topics(cards, srs.new_card_rng(2))
+    assert srs.mix_topics([], srs.new_card_rng(1)) == []

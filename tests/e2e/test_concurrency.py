@@ -9,6 +9,7 @@ import logging
 import random
 from collections import Counter
 
+from bot.ui.review import rating_label
 from tests.e2e.helpers import rows
 from tests.e2e.together import click_together
 
@@ -62,7 +63,9 @@ async def test_twenty_rounds_of_fifty_members_clicking_at_once(world, caplog):
 
     await world.env.advance_time(2)
     clicks, first_choices = await answer_everywhere(world, classes, rng)
-    rating = next(c["custom_id"] for row in review.components for c in row["components"] if c["label"] == "4")
+    rating = next(
+        c["custom_id"] for row in review.components for c in row["components"] if c["label"] == rating_label(4)
+    )
     results = await click_together(world.env, [*clicks, (world.alice, review, rating)])
     assert all("Locked in" in r.response.content for r in results[:-1])
     assert review.content.startswith("Rated **4**") and review.embeds[0].title != rated_card

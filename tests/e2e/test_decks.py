@@ -240,7 +240,7 @@ async def test_an_operator_imports_from_the_command_line(world, tmp_path):
     again = await run_import(world, tmp_path, "unit3.csv", "--name", "unit 3", "--guild", guild)
     assert again.returncode == 1 and "already has a deck called" in again.stderr
     (tmp_path / "bad.tsv").write_text("CRM\tCustomer relationship management\nno tab here\n", encoding="utf-8")
-    bad = await run_import(world, tmp_path, "bad.tsv", "--name", "Bad", "--guild", "1")
+    bad = await run_import(world, tmp_path, "bad.tsv", "--name", "Bad", "--guild", guild)
     assert bad.returncode == 1 and "line 2" in bad.stderr and "Traceback" not in bad.stderr
     assert rows(world, "SELECT COUNT(*) FROM server_decks") == [(1,)]
 

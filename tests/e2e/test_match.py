@@ -3,8 +3,13 @@ the server's fastest times, and games that ended."""
 
 from __future__ import annotations
 
+import pytest
+
+from bot.ui.match import ENDED
 from tests.e2e.helpers import fields_of, rows
+from tests.e2e.test_practice import CALLBACK, REPLY_FAILURES
 from tests.e2e.test_review import forge_click
+from tests.e2e.test_storage_faults import BUSY, locked, short_busy_timeout
 
 
 def game_of(world, member):
@@ -107,3 +112,79 @@ async def test_the_topic_option(world):
     ok = await world.alice.slash(world.channel, "match play", topic="ethics-and-rights")
     assert {t.topic for t in game_of(world, world.alice).terms} == {"ethics-and-rights"}
     assert ok.ephemeral
+
+
+# -- real Discord: a reply or a write can fail; the member can always try again ------------------
+
+
+async def all_but_the_last_pair(world, member):
+    msg = (await member.slash(world.channel, "match play")).response
+    game = game_of(world, member)
+    for term_index in range(4):
+        await world.env.advance_time(2)
+        await pair(member, msg, term_index, game.slots.index(term_index))
+    await world.env.advance_time(2)
+    await member.click(msg, custom_id=pick_id(msg, "t", 4))
+    return msg, pick_id(msg, "d", game.slots.index(4))
+
+
+async def test_a_busy_database_keeps_the_game_and_the_last_pair_counts_on_the_retry(world):
+    alice = world.alice
+    await short_busy_timeout(world)
+    msg, last = await all_but_the_last_pair(world, alice)
+    with locked(world):
+        refused = await alice.click(msg, custom_id=last)
+    assert refused.ephemeral and BUSY in refused.response.content
+    assert rows(world, "SELECT COUNT(*) FROM study_matches") == [(0,)]
+    assert fields_of(msg.embeds[0])["Matched"] == "4/5", "the board waits for the last pair"
+    await alice.click(msg, custom_id=pick_id(msg, "t", 4))
+    await alice.click(msg, custom_id=last)
+    assert msg.embeds[0].title == "🏁 All five matched!" and msg.embeds[0].description == "Your time: **10.0 s**"
+    assert rows(world, "SELECT elapsed_ms FROM study_matches") == [(10_000,)]
+
+
+@pytest.mark.parametrize(("status", "code", "message"), REPLY_FAILURES)
+async def test_a_failed_result_reply_shows_the_stored_time_on_the_next_click(world, status, code, message):
+    alice = world.alice
+    msg, last = await all_but_the_last_pair(world, alice)
+    world.env.inject_error("POST", CALLBACK, status=status, code=code, message=message)
+    await alice.click(msg, custom_id=last)
+    assert rows(world, "SELECT elapsed_ms FROM study_matches") == [(10_000,)], "stored before the reply failed"
+    assert msg.embeds[0].title.startswith("🧩"), "the member still has the board"
+    await world.env.advance_time(30)
+    await alice.click(msg, custom_id=pick_id(msg, "t", 4))
+    assert msg.embeds[0].title == "🏁 All five matched!" and msg.embeds[0].description == "Your time: **10.0 s**"
+    assert rows(world, "SELECT COUNT(*) FROM study_matches") == [(1,)], "stored once"
+
+
+async def test_a_wrong_pair_whose_reply_failed_costs_nothing(world):
+    alice = world.alice
+    msg = (await alice.slash(world.channel, "match play")).response
+    game = game_of(world, alice)
+    await alice.click(msg, custom_id=pick_id(msg, "t", 0))
+    world.env.inject_error("POST", CALLBACK, status=503, message="Service Unavailable")
+    await alice.click(msg, custom_id=pick_id(msg, "d", next(s for s, t in enumerate(game.slots) if t != 0)))
+    assert game_of(world, alice).penalties == 0, "the member never saw the wrong pair"
+    assert fields_of(msg.embeds[0])["Penalties"] == "none yet"
+
+
+async def test_an_abandoned_game_is_dropped_and_its_buttons_say_so(world):
+    alice, bob = world.alice, world.bob
+    match = world.bot.get_cog("Match")
+    msg = (await alice.slash(world.channel, "match play")).response
+    await world.env.advance_time(61 * 60)
+    await bob.slash(world.channel, "match play")
+    assert alice.id not in match.games and bob.id in match.games
+    await alice.click(msg, custom_id=pick_id(msg, "t", 0))
+    assert msg.content == ENDED and "over an hour" in msg.content and not msg.components
+
+
+async def test_forget_member_drops_a_running_game(world):
+    """The cog's own method (the /privacy forget wiring is tested with that command)."""
+    alice = world.alice
+    match = world.bot.get_cog("Match")
+    msg = (await alice.slash(world.channel, "match play")).response
+    match.forget_member(alice.id)
+    assert alice.id not in match.games and alice.id not in match.last_key
+    await alice.click(msg, custom_id=pick_id(msg, "t", 0))
+    assert msg.content == ENDED

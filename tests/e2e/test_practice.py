@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 from fsrs import Rating, State
 
 from bot.core import srs
@@ -13,7 +14,8 @@ from bot.core.questions import Kind, make_question
 from bot.storage.study import StudyRepo
 from bot.ui.practice import ALREADY_ANSWERED, ENDED, FINISHED, NOT_YOURS
 from tests.e2e.helpers import fields_of, rows
-from tests.e2e.test_review import buttons, forge_click, snapshot
+from tests.e2e.test_review import RATINGS, buttons, forge_click, snapshot
+from tests.e2e.test_storage_faults import BUSY, locked, short_busy_timeout
 
 
 def current(world, member):
@@ -104,7 +106,7 @@ async def test_a_full_test_sums_up_and_offers_to_review_the_missed_ones(world):
     assert "cards you missed in your test" in card.embeds[0].footer.text
     for _ in missed:
         await alice.click(card, label="Show answer")
-        await alice.click(card, label="3")
+        await alice.click(card, label=RATINGS[2])
     assert card.embeds[0].title == "🎉 All done for now"
     assert fields_of(card.embeds[0])["Reviewed"] == "2 cards"
     assert rows(world, "SELECT card_id FROM study_reviews WHERE source = 'review' ORDER BY id") == [
@@ -152,3 +154,125 @@ async def test_bad_options_are_friendly(world):
     small = await world.alice.slash(world.channel, "test", questions=10, topic="ethics-and-rights")
     assert "has 7 terms, so this test has 7 questions" in small.response.content
     assert small.response.embeds[0].title.startswith("Practice test · 1/7")
+
+
+# -- real Discord: a reply or a write can fail; the member can always try again ------------------
+
+CALLBACK = "/interactions/*/*/callback"
+# What a stalled or failing Discord answers to the bot's reply: a 5xx, or "Unknown interaction"
+# (the 3-second window passed while the bot was busy).
+REPLY_FAILURES = [
+    pytest.param(503, 0, "Service Unavailable", id="5xx"),
+    pytest.param(404, 10062, "Unknown interaction", id="unknown-interaction"),
+]
+
+
+def review_count(world) -> int:
+    return rows(world, "SELECT COUNT(*) FROM study_reviews")[0][0]
+
+
+@pytest.mark.parametrize(("status", "code", "message"), REPLY_FAILURES)
+async def test_a_failed_reply_leaves_the_question_to_click_again_and_counts_once(world, status, code, message):
+    alice = world.alice
+    msg = (await alice.slash(world.channel, "test", questions=5, mode="true_false")).response
+    first = current(world, alice).question
+    world.env.inject_error("POST", CALLBACK, status=status, code=code, message=message)
+    lost = await answer(world, alice, msg, right=True)
+    if lost.acknowledged:  # after a 5xx the interaction still takes the error reply
+        assert lost.ephemeral and "try again" in lost.response.content
+    assert msg.embeds[0].title == "Practice test · 1/5 · True or false"
+    assert review_count(world) == 1, "the answer was stored before the reply failed"
+
+    retry = await alice.click(msg, label="False")  # whatever is clicked: the stored answer stands
+    assert retry.acknowledged
+    feedback, question = msg.embeds
+    assert feedback.title == "✅ Right!" and question.title == "Practice test · 2/5 · True or false"
+    assert review_count(world) == 1, "the retry delivered the answer; it did not store a second one"
+    for _ in range(4):
+        await answer(world, alice, msg, right=False)
+    summary = msg.embeds[-1]
+    assert "Score: **1/5**" in summary.description
+    assert rows(world, "SELECT card_id FROM study_reviews ORDER BY id")[0] == (first.term_id,)
+    assert rows(world, "SELECT questions, correct FROM study_tests") == [(5, 1)]
+
+
+async def test_a_storage_failure_refuses_the_answer_and_the_retry_counts(world):
+    alice = world.alice
+    await short_busy_timeout(world)
+    msg = (await alice.slash(world.channel, "test", questions=5, mode="true_false")).response
+    with locked(world):
+        refused = await answer(world, alice, msg, right=True)
+    assert refused.ephemeral and BUSY in refused.response.content
+    assert review_count(world) == 0 and msg.embeds[0].title.startswith("Practice test · 1/5")
+    await answer(world, alice, msg, right=True)
+    assert msg.embeds[0].title == "✅ Right!" and review_count(world) == 1
+
+
+async def test_a_reply_reported_as_failed_that_did_arrive_lets_the_test_carry_on(world):
+    alice = world.alice
+    msg = (await alice.slash(world.channel, "test", questions=5, mode="true_false")).response
+    test = current(world, alice)
+    world.env.inject_error("POST", CALLBACK, status=503, message="Service Unavailable")
+    await answer(world, alice, msg, right=True)
+    # Discord applied the edit but answered 5xx: the member has question 2's buttons.
+    shown = snapshot(world, msg)
+    button = shown.components[0]["components"][0]
+    button["custom_id"] = f"pt:{alice.id}:{test.key}:1:{test.questions[1].answer}"
+    clicked = await forge_click(world, alice, msg, button["custom_id"], as_it_was=shown)
+    assert clicked.acknowledged
+    assert msg.embeds[0].title == "✅ Right!" and msg.embeds[1].title.startswith("Practice test · 3/5")
+    assert review_count(world) == 2
+
+
+async def test_a_failed_result_reply_shows_the_result_on_the_retry_and_stores_it_once(world):
+    alice = world.alice
+    msg = (await alice.slash(world.channel, "test", questions=5, mode="true_false")).response
+    for _ in range(4):
+        await answer(world, alice, msg, right=True)
+    world.env.inject_error("POST", CALLBACK, status=404, code=10062, message="Unknown interaction")
+    await answer(world, alice, msg, right=False)
+    assert msg.embeds[-1].title.startswith("Practice test · 5/5"), "the last question is still showing"
+    await alice.click(msg, label="End test")
+    assert msg.embeds[0].title == "❌ Not quite" and msg.embeds[-1].title == "📝 Practice test complete"
+    assert "Score: **4/5**" in msg.embeds[-1].description
+    assert rows(world, "SELECT questions, correct FROM study_tests") == [(5, 4)], "stored once"
+    assert review_count(world) == 5
+
+
+async def test_an_abandoned_test_is_dropped_and_its_buttons_say_so(world):
+    alice, bob = world.alice, world.bob
+    practice = world.bot.get_cog("Practice")
+    msg = (await alice.slash(world.channel, "test", questions=5, mode="true_false")).response
+    await answer(world, alice, msg, right=True)
+    await world.env.advance_time(61 * 60)
+    await bob.slash(world.channel, "test", questions=5, mode="true_false")
+    assert alice.id not in practice.tests and bob.id in practice.tests, "alice's test is no longer held"
+    assert len(practice.last_key) == 1
+    await alice.click(msg, label="True")
+    assert msg.content == ENDED and "over an hour" in msg.content and not msg.components
+    assert review_count(world) == 1, "the answer given before is kept"
+
+
+async def test_forget_member_drops_a_running_test(world):
+    """The cog's own method (the /privacy forget wiring is tested with that command)."""
+    alice = world.alice
+    practice = world.bot.get_cog("Practice")
+    msg = (await alice.slash(world.channel, "test", questions=5, mode="true_false")).response
+    practice.forget_member(alice.id)
+    assert alice.id not in practice.tests and alice.id not in practice.last_key
+    await alice.click(msg, label="True")
+    assert msg.content == ENDED and review_count(world) == 0
+
+
+async def test_a_typed_answer_whose_reply_failed_is_shown_when_the_box_button_is_clicked_again(world):
+    alice, deck = world.alice, world.bot.deck
+    msg = (await alice.slash(world.channel, "test", questions=5, mode="typed")).response
+    term = deck.get(current(world, alice).question.term_id)
+    shown = await alice.click(msg, label="✏️ Type your answer")
+    world.env.inject_error("POST", CALLBACK, status=404, code=10062, message="Unknown interaction")
+    await alice.submit_modal(shown, {"answer": term.name})
+    assert review_count(world) == 1 and msg.embeds[0].title.startswith("Practice test · 1/5")
+    retry = await alice.click(msg, label="✏️ Type your answer")
+    assert retry.modal is None, "no second box: the answer is already stored"
+    assert msg.embeds[0].title == "✅ Right!" and msg.embeds[1].title.startswith("Practice test · 2/5")
+    assert review_count(world) == 1

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import io
 import sqlite3
+import sys
+import threading
 from datetime import timedelta
 
 from PIL import Image
 
 from bot.storage.study import StudyRepo
+from bot.ui.chart import MAX_HEIGHT, WIDTH, mastery_chart
 from tests.e2e.helpers import fields_of, rows
+from tests.e2e.test_decks import UNIT3_CSV, import_deck
 
 
 async def seed(world, user_id):
@@ -34,7 +38,7 @@ async def seed(world, user_id):
 
 
 async def test_progress_figures_match_the_stored_data(world):
-    alice = world.alice
+    alice, deck = world.alice, world.bot.deck
     await seed(world, alice.id)  # the simulated clock starts at midnight UTC: yesterday is a minute away
     await StudyRepo(world.bot.db).record_review(world.bob.id, "image", 5, "review", None, world.env.now())
 
@@ -50,45 +54,73 @@ async def test_progress_figures_match_the_stored_data(world):
         return rows(world, sql, (alice.id, *params))[0][0]
 
     seen = one("SELECT COUNT(*) FROM study_cards WHERE user_id = ?")
-    total = len(world.bot.deck.terms) + len(world.bot.deck.questions)
-    assert figures["Cards seen"] == f"{seen} of {total}" == f"6 of {total}"
-    assert figures["Mastered"] == str(
-        one("SELECT COUNT(*) FROM study_cards WHERE user_id = ? AND stability >= 21")
-    )
-    assert figures["Mastered"] == "2"
-    assert figures["Due now"] == str(one("SELECT COUNT(*) FROM study_cards WHERE user_id = ? AND due <= ?", now_s))
+    mastered = one("SELECT COUNT(*) FROM study_cards WHERE user_id = ? AND stability >= 21")
+    terms, questions = len(deck.terms), len(deck.questions)
+    summary, activity = embed.description.splitlines()
+    assert summary == f"Studied **{seen} of {terms + questions}** terms and questions · **{mastered}** mastered"
+    assert (seen, mastered) == (6, 2)
+    assert f"{terms + questions} = {terms} terms + {questions} questions" in embed.footer.text
+    due_now = one("SELECT COUNT(*) FROM study_cards WHERE user_id = ? AND due <= ?", now_s)
     due_24h = one(
         "SELECT COUNT(*) FROM study_cards WHERE user_id = ? AND due > ? AND due <= ?", now_s, now_s + 86400
     )
-    assert figures["Due in the next 24 h"] == str(due_24h) and due_24h >= 1, "the card rated 3 just now"
+    assert figures["Due"] == f"**{due_now}** now · {due_24h} within 24 h" and due_24h >= 1, "the card rated 3"
     reviews_today = one("SELECT COUNT(*) FROM study_reviews WHERE user_id = ? AND reviewed_at >= ?", day_start_ms)
-    assert figures["Reviews today"] == str(reviews_today) == "2", "follow-up and the test answer, not bob's"
-    assert figures["Day streak"] == "3 days 🔥"
-    assert figures["Practice tests"] == "70% (7/10 right)"
-    assert figures["Quizzes"] == "25% (2/8 right)"
-
-    by_topic = dict(line.split(": ", 1) for line in figures["Mastery per topic"].splitlines())
-    loyalty = world.bot.deck.topic_name("loyalty-and-retention")
-    in_topic = sum(1 for t in world.bot.deck.terms if t.topic == "loyalty-and-retention") + sum(
-        1 for q in world.bot.deck.questions if q.topic == "loyalty-and-retention"
-    )
-    studied = {"customer-loyalty", "customer-retention", "pi-build-relationships", "customer-lifetime-value"}
-    studied &= {t.id for t in world.bot.deck.terms if t.topic == "loyalty-and-retention"} | {
-        q.id for q in world.bot.deck.questions if q.topic == "loyalty-and-retention"
-    }
-    assert by_topic[f"**{loyalty}**"] == f"2/{in_topic} mastered · {len(studied)} studied"
+    assert reviews_today == 2, "follow-up and the test answer, not bob's"
+    assert activity == "🔥 3-day streak · 2 reviews today"
+    assert figures["Practice tests"] == "70% right (7/10)"
+    assert figures["Quizzes"] == "25% right (2/8)"
+    assert "Mastery per topic" not in figures, "the chart shows the topics; the text does not repeat them"
 
     attachment = result.response.attachments[0]
     assert attachment.filename == "mastery.png" and embed.image.url == "attachment://mastery.png"
     image = Image.open(io.BytesIO(await attachment.read()))
-    assert image.format == "PNG" and image.width == 760 and image.height > 11 * 30
+    assert image.format == "PNG" and image.size[0] == WIDTH and image.size[1] <= MAX_HEIGHT, "full width, 4:3"
     assert len(embed) <= 6000 and all(len(f.value) <= 1024 for f in embed.fields)
 
 
 async def test_a_newcomer_sees_zeros_and_an_invitation(world):
     result = await world.carol.slash(world.channel, "progress")
-    figures = fields_of(result.response.embeds[0])
-    assert figures["Cards seen"].startswith("0 of ") and figures["Day streak"] == "0 days 🔥"
+    embed = result.response.embeds[0]
+    figures = fields_of(embed)
+    assert embed.description.startswith("Studied **0 of ")
+    assert embed.description.endswith("No streak yet · no reviews yet today")
+    assert figures["Due"] == "nothing now · 0 within 24 h"
     assert figures["Practice tests"] == "No tests yet: try /test"
     assert figures["Quizzes"] == "No quiz answers yet"
     assert result.response.attachments[0].filename == "mastery.png"
+
+
+async def test_only_the_decks_the_server_uses_are_counted(world):
+    alice = world.alice
+    await seed(world, alice.id)  # built-in cards, some due now
+    await import_deck(world, UNIT3_CSV, "Unit 3")
+    await world.teacher.slash(world.channel, "deck use", name="Unit 3", action="only")
+    unit3 = await world.bot.decks.for_guild(world.guild.id)
+    [moment] = [t.id for t in unit3.deck.terms if t.name == "Moment of truth"]
+    await StudyRepo(world.bot.db).record_review(alice.id, moment, 1, "review", world.guild.id, world.env.now())
+
+    result = await alice.slash(world.channel, "progress")
+    embed = result.response.embeds[0]
+    assert embed.description.startswith("Studied **1 of 5** terms and questions · **0** mastered"), (
+        embed.description
+    )
+    assert fields_of(embed)["Due"] == "nothing now · 1 within 24 h", "the built-in cards due now are not counted"
+    assert "5 = 5 terms + 0 questions" in embed.footer.text
+
+    dm = await alice.user.slash("progress")  # in DMs: the built-in deck
+    assert dm.response.embeds[0].description.startswith("Studied **6 of ")
+
+
+async def test_the_chart_is_drawn_off_the_event_loop(world, monkeypatch):
+    drawn_on = []
+
+    def chart(bars):
+        drawn_on.append(threading.current_thread())
+        return mastery_chart(bars)
+
+    cog_module = sys.modules[type(world.bot.get_cog("Progress")).__module__]  # as the bot loaded it
+    monkeypatch.setattr(cog_module, "mastery_chart", chart)
+    result = await world.alice.slash(world.channel, "progress")
+    assert result.response.attachments[0].filename == "mastery.png"
+    assert drawn_on and drawn_on[0] is not threading.main_thread(), "drawing (0.1 s of CPU) blocks no one"

@@ -8,6 +8,7 @@ import logging
 import sqlite3
 from contextlib import contextmanager
 
+from bot.ui.review import rating_label
 from tests.e2e.helpers import rows
 from tests.e2e.test_quiz import button, fetch, question_of, runner_of, start, wrong_choice
 from tests.e2e.together import click_together
@@ -73,12 +74,12 @@ async def test_a_locked_database_refuses_the_rating_kindly_and_the_retry_rates_o
     card = msg.embeds[0].title
     await world.alice.click(msg, label="Show answer")
     with locked(world):
-        refused = await world.alice.click(msg, label="4")
+        refused = await world.alice.click(msg, label=rating_label(4))
         assert refused.ephemeral and BUSY in refused.response.content
     assert "database is locked" in caplog.text
     assert rows(world, "SELECT COUNT(*) FROM study_reviews") == [(0,)]
     assert msg.embeds[0].title == card, "the card stays on screen to be rated again"
-    await world.alice.click(msg, label="4")
+    await world.alice.click(msg, label=rating_label(4))
     assert msg.content.startswith("Rated **4**")
     assert rows(world, "SELECT raw_rating FROM study_reviews") == [(4,)]
 

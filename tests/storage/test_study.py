@@ -154,6 +154,12 @@ async def test_progress_figures_against_known_data(repo, db):
     assert (p.test_questions, p.test_correct, p.test_accuracy) == (15, 12, 0.8)
     assert p.overall_accuracy == pytest.approx(13 / 19)
 
+    # Only the cards of the decks in use: every card figure counts the same cards.
+    in_use = await repo.progress(ALICE, NOW, card_ids=["mastered", "due-now", "due-soon", "not-studied"])
+    assert (in_use.cards_seen, in_use.mastered, in_use.due_now, in_use.due_next_24h) == (3, 1, 1, 1)
+    none_in_use = await repo.progress(ALICE, NOW, card_ids=[])
+    assert (none_in_use.cards_seen, none_in_use.mastered, none_in_use.due_now) == (0, 0, 0)
+
     # The next day without a review the streak still stands; a day later it is broken.
     assert (await repo.progress(ALICE, NOW + timedelta(days=1))).day_streak == 3
     assert (await repo.progress(ALICE, NOW + timedelta(days=2))).day_streak == 0
