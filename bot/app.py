@@ -30,6 +30,7 @@ EXTENSIONS = (
     "bot.cogs.scheduler",
     "bot.cogs.review",
     "bot.cogs.practice",
+    "bot.cogs.learn",
     "bot.cogs.match",
     "bot.cogs.progress",
     "bot.cogs.privacy",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import re
 import sqlite3
@@ -36,16 +37,21 @@ class Migration:
 
 
 def load_migrations(folder: Path = MIGRATIONS_DIR) -> list[Migration]:
-    """The numbered *.sql files of `folder`, in order; numbers must run 1, 2, 3 ... without gaps."""
+    """The numbered *.sql files of `folder`, in order; each number used once, starting at 1.
+
+    Numbers may skip (work done in parallel reserves its numbers ahead), never repeat.
+    """
     found = []
     for path in sorted(folder.glob("*.sql")):
         match = _MIGRATION_NAME.match(path.name)
         if not match:
             raise MigrationError(f"{path.name}: migration files are named NNNN_description.sql")
         found.append(Migration(int(match.group(1)), path.name, path.read_text(encoding="utf-8")))
-    for expected, migration in enumerate(found, start=1):
-        if migration.version != expected:
-            raise MigrationError(f"{migration.name}: expected migration number {expected:04d}")
+    if found and found[0].version != 1:
+        raise MigrationError(f"{found[0].name}: the first migration is number 0001")
+    for previous, migration in itertools.pairwise(found):
+        if migration.version == previous.version:
+            raise MigrationError(f"{migration.name}: number {migration.version:04d} is also {previous.name}")
     return found
 
 
