@@ -31,6 +31,7 @@ EXTENSIONS = (
     "bot.cogs.review",
     "bot.cogs.practice",
     "bot.cogs.learn",
+    "bot.cogs.server_fsrs",
     "bot.cogs.match",
     "bot.cogs.progress",
     "bot.cogs.privacy",
