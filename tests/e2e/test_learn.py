@@ -16,7 +16,7 @@ from bot.core.learn import Stage
 from bot.storage.study import StudyRepo
 from bot.ui import learn as ui
 from tests.e2e.helpers import rows
-from tests.e2e.test_bad_input import expect_refusal
+from tests.e2e.test_bad_input import TEXT_IDS, TEXTS, WHITESPACE, ZERO_WIDTH, expect_refusal
 from tests.e2e.test_review import buttons, forge_click, snapshot
 
 TOPIC = "ethics-and-rights"  # 7 terms: one round
@@ -317,3 +317,24 @@ async def test_forget_member_drops_what_the_cog_holds(world):
     assert alice.id in cog.delivered
     cog.forget_member(alice.id)
     assert alice.id not in cog.delivered
+
+
+@pytest.mark.parametrize(
+    "text",
+    [t for t in TEXTS if t not in (WHITESPACE, ZERO_WIDTH)],  # blank = every topic, as for the others
+    ids=[i for t, i in zip(TEXTS, TEXT_IDS, strict=True) if t not in (WHITESPACE, ZERO_WIDTH)],
+)
+async def test_topics_at_their_edges_are_refused_kindly(world, caplog, text):
+    world.bot.get_cog("Scheduler").tick.cancel()
+    caplog.set_level(logging.WARNING)
+    await expect_refusal(world, caplog, world.alice, "learn", topic=text)
+
+
+async def test_learn_works_in_direct_messages(world):
+    alice = world.alice.user
+    start = await alice.slash("learn", topic=TOPIC, goal=1)
+    msg = start.response
+    assert msg.embeds[0].title == "Learn · round 1 · Pick the term"
+    await answer(world, alice, msg, "wrong")
+    assert msg.embeds[0].title == "❌ Not quite"
+    assert rows(world, "SELECT guild_id FROM learn_answers") == [(None,)]
