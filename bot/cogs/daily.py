@@ -1,9 +1,11 @@
 """The daily term: /daily set|off|now|show, posting it (called by the scheduler loop), and its buttons.
 
 Posting follows the recipe of `bot.core.schedule`: the (server, local date) row is claimed and
-committed before the send, so a day is never posted twice, even across a crash; a failed send is
-recorded and retried later the same local day (1, 5, then 20 minutes; at most 4 sends), resending
-the same term; a deleted channel or a missing permission pauses the daily term with the reason.
+committed before the send, so a day is never posted twice, even across a crash; a send Discord
+refused is recorded and retried later the same local day (1, 5, then 20 minutes; at most 4 sends),
+resending the same term; a send Discord did not confirm (a time-out, a 5xx: the term may be in
+the channel) is resent with the day's nonce only while Discord still drops a copy; a deleted
+channel or a missing permission pauses the daily term with the reason.
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.common import deck_for, resolve_topic, topic_choices
-from bot.cogs.scheduler import missing_permissions, pause_reason, post_channel
+from bot.cogs.scheduler import missing_permissions, pause_reason, post_channel, refused
 from bot.cogs.settings import MANAGERS, require_manager
 from bot.core.errors import BadInput
 from bot.core.questions import Kind, make_question
 from bot.core.schedule import (
     daily_due,
+    daily_nonce,
     daily_retry_at,
     format_time,
     local_date,
@@ -43,9 +46,9 @@ from bot.ui.daily import (
     daily_status_embed,
     result_embed,
     schedule_text,
-    timestamp,
 )
 from bot.ui.messages import reply, reply_error, user_errors
+from bot.ui.times import moment
 from content.model import Term
 
 log = logging.getLogger(__name__)
@@ -55,7 +58,7 @@ log = logging.getLogger(__name__)
 class DailyOutcome:
     """What one attempt to post today's term did."""
 
-    status: str  # 'sent', 'not-due', 'already', 'taken', 'failed', 'paused'
+    status: str  # 'sent', 'not-due', 'already', 'taken', 'given-up', 'failed', 'unsure', 'paused'
     term: Term | None = None
     message: discord.Message | None = None
     error: str | None = None
@@ -102,7 +105,7 @@ class DailyTerm(commands.Cog):
             log.info("guild %s daily term set: %s %s", interaction.guild_id, channel.id, format_time(at))
             text = (
                 f"📅 The term of the day will be posted {schedule_text(settings, deck)}.\n"
-                f"Next post: {timestamp(settings.next_run_at)}. `/daily now` posts today's term right away."
+                f"Next post: {moment(settings.next_run_at)}. `/daily now` posts today's term right away."
             )
             if settings.timezone == "UTC":
                 text += "\nTimes are in UTC: set your school's zone with `/settings timezone`."
@@ -161,10 +164,20 @@ class DailyTerm(commands.Cog):
             )
         if outcome.status == "already":
             return f"⚠️ Today's term was already posted in <#{channel_id}>. The next one comes tomorrow."
+        if outcome.status == "given-up":
+            return (
+                f"⚠️ Discord didn't confirm today's post ({outcome.error}), so it may be in <#{channel_id}> "
+                "already. To never post it twice, it isn't sent again today; the next one comes tomorrow."
+            )
         if outcome.status == "taken":
             return "⚠️ Today's term is being posted right now, or I gave up on it after several failed tries."
         if outcome.status == "paused":
             return f"⚠️ I couldn't post: {outcome.error}. The daily term is paused until you run /daily set again."
+        if outcome.status == "unsure":
+            return (
+                f"⚠️ Discord didn't confirm the post ({outcome.error}), so it may be in <#{channel_id}> already. "
+                "I'll send it again only while Discord still drops a copy (a minute or two), never twice."
+            )
         return f"⚠️ Discord didn't take the post ({outcome.error}). I'll try again in a few minutes."
 
     # ----------------------------------------------------------------- posting
@@ -187,8 +200,9 @@ class DailyTerm(commands.Cog):
         if problem:
             return await self._pause(settings, problem, now)
         old = await self.store.unsent_today(guild_id, today)
+        retry = old is not None and (old.status == "failed" or old.unconfirmed)
         pick = None
-        if old is not None and old.status == "failed" and deck.get(old.term_id) is not None:
+        if retry and deck.get(old.term_id) is not None:
             term_id = old.term_id  # a retry sends the same term
         else:
             pool = [t.id for t in deck.terms_in(settings.topic)]
@@ -200,14 +214,27 @@ class DailyTerm(commands.Cog):
         if not await self.store.claim_daily_post(guild_id, today, term_id, now, rotation=pick):
             if not manual:
                 await self.store.reschedule_daily(guild_id, next_daily_run(now, zone, at, today), now)
-            return DailyOutcome("taken")
-        attempts = old.attempts + 1 if old is not None and old.status == "failed" else 1
+            unconfirmed = old is not None and old.unconfirmed
+            return DailyOutcome(
+                "given-up" if unconfirmed else "taken", error=old.last_error if unconfirmed else None
+            )
+        attempts = old.attempts + 1 if retry else 1
+        # Since when the term may already be in the channel: the first unconfirmed send of today.
+        unsure_since = old.claimed_at if retry and old.unconfirmed else None
         term = deck.get(term_id)
         view = daily_post_view(term)
         try:
-            message = await channel.send(embed=daily_post_embed(term, deck), **({"view": view} if view else {}))
+            # The day's nonce: if an earlier send did post, Discord returns that message instead
+            # of a second one (for a few minutes: see bot.core.schedule).
+            message = await channel.send(
+                embed=daily_post_embed(term, deck),
+                nonce=daily_nonce(guild_id, today),
+                **({"view": view} if view else {}),
+            )
         except Exception as exc:
-            return await self._failed(settings, today, term, exc, attempts)
+            if unsure_since is None and not refused(exc):
+                unsure_since = now  # this send may have reached the channel
+            return await self._failed(settings, today, term, exc, attempts, unsure_since)
         sent = discord.utils.utcnow()
         await self.store.mark_sent(guild_id, today, message.id, sent, next_daily_run(sent, zone, at, today))
         log.info("daily term %s posted in guild %s (%s)", term.id, guild_id, today)
@@ -218,24 +245,30 @@ class DailyTerm(commands.Cog):
         log.warning("daily term of guild %s paused: %s", settings.guild_id, reason)
         return DailyOutcome("paused", error=reason)
 
-    async def _failed(self, settings, today, term: Term, exc: Exception, attempts: int) -> DailyOutcome:
+    async def _failed(
+        self, settings, today, term: Term, exc: Exception, attempts: int, unsure_since: datetime | None
+    ) -> DailyOutcome:
         now = discord.utils.utcnow()
         reason = pause_reason(exc, settings.channel_id)
-        retry = daily_retry_at(now, settings.zone, settings.post_time, attempts)
+        retry = daily_retry_at(now, settings.zone, settings.post_time, attempts, unsure_since)
         error = f"{type(exc).__name__}: {exc}"
-        await self.store.mark_failed(settings.guild_id, today, error, now, retry, pause_reason=reason)
+        unsure = unsure_since is not None
+        await self.store.mark_failed(
+            settings.guild_id, today, error, now, retry, pause_reason=reason, unsure=unsure
+        )
         if reason:
             log.warning("daily term of guild %s paused: %s (%s)", settings.guild_id, reason, error)
             return DailyOutcome("paused", term, error=reason)
-        logger = log.warning if isinstance(exc, discord.HTTPException) else log.exception
+        logger = log.warning if isinstance(exc, discord.HTTPException | TimeoutError) else log.exception
         logger(
-            "daily term of guild %s not sent (attempt %d): %s; next try %s",
+            "daily term of guild %s not %s (attempt %d): %s; next try %s",
             settings.guild_id,
+            "confirmed" if unsure else "sent",
             attempts,
             error,
             retry,
         )
-        return DailyOutcome("failed", term, error=error)
+        return DailyOutcome("unsure" if unsure else "failed", term, error=error)
 
     # ----------------------------------------------------------------- buttons
 
@@ -279,7 +312,7 @@ class DailyTerm(commands.Cog):
             text = f"➕ **{term.name}** is in your review cards now. Study it with `/review`."
         else:
             card = (await self.study.get_cards(interaction.user.id, [term_id]))[term_id]
-            text = f"**{term.name}** is already in your review cards (next review {timestamp(card.due)})."
+            text = f"**{term.name}** is already in your review cards (next review {moment(card.due)})."
         await interaction.response.send_message(text, ephemeral=True)
 
 

@@ -176,11 +176,9 @@ class Practice(commands.Cog):
             await reply_error(interaction, ui.NOT_YOURS)
             return
         if choice == "typed" and self._answerable(self._current(owner, key), index):
-            # Opening the box changes nothing; the submission is checked like a click.
-            async def submitted(modal_interaction: discord.Interaction, text: str) -> None:
-                await self.on_typed(modal_interaction, owner, key, index, text)
-
-            await interaction.response.send_modal(TypedAnswerModal(submitted, index + 1))
+            # Opening the box changes nothing; the submission is checked like a click (its state is in
+            # the box's custom_id, so it is answered even after a restart: see on_typed_answer).
+            await interaction.response.send_modal(TypedAnswerModal("test", f"{key}:{index}", index + 1))
             return
         async with self.locks.hold(owner):
             test = await self._test_for_click(interaction, owner, key, index)
@@ -196,6 +194,11 @@ class Practice(commands.Cog):
                 await self.answer(interaction, test, Answered(question.term_id, choice == question.answer, given))
             else:
                 await reply_error(interaction, ui.ALREADY_ANSWERED)
+
+    async def on_typed_answer(self, interaction: discord.Interaction, state: str, text: str) -> None:
+        """A typed-answer box was submitted (bot.ui.quiz routes it here); `state` is "<key>:<index>"."""
+        key, index = state.split(":")
+        await self.on_typed(interaction, interaction.user.id, key, int(index), text)
 
     async def on_typed(self, interaction: discord.Interaction, owner: int, key: str, index: int, text: str):
         async with self.locks.hold(owner):

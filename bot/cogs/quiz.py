@@ -16,16 +16,19 @@ from bot.core.answers import judge
 from bot.core.errors import BadInput
 from bot.core.questions import Mode, make_questions
 from bot.core.quiz import QuizError, QuizRound, period_key, period_keys
+from bot.permissions import missing_text, missing_to_post
 from bot.storage.quiz import AnswerRow, AnswerWriter, QuizRepo
 from bot.storage.study import StudyRepo
 from bot.ui.leaderboard import LeaderboardPage, leaderboard_message
-from bot.ui.messages import failure_text, reply_error, user_errors
-from bot.ui.quiz import ChoiceButton, TypedAnswerModal
+from bot.ui.messages import failure_text, reply_error, safe, user_errors
+from bot.ui.quiz import ChoiceButton, TypedAnswerModal, answer_typed_submission
 
 log = logging.getLogger(__name__)
 
 ModeOption = Literal["mixed", "multiple_choice", "true_false", "typed"]
 PeriodOption = Literal["week", "month", "all"]
+QUIZ_ENDED = "This quiz has ended. Start a new one with /quiz start."
+QUESTION_CLOSED = "This question has closed. Get ready for the next one!"
 SortOption = Literal["points", "accuracy", "rounds_won"]
 
 
@@ -58,6 +61,13 @@ class Quiz(commands.Cog):
         for runner in list(self.runners.values()):
             runner.cancel()
         await self.writer.close()
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        # Typed-answer boxes (of quizzes and /test) keep their state in their custom_id and are
+        # answered here, not by a modal kept in memory: a box submitted after a restart, or after
+        # any time, still gets a reply.
+        await answer_typed_submission(interaction)
 
     async def _announce_interrupted(self, rounds) -> None:
         await self.bot.wait_until_ready()
@@ -99,6 +109,16 @@ class Quiz(commands.Cog):
         seconds: app_commands.Range[int, 10, 120] = 20,
     ) -> None:
         async with user_errors(interaction):
+            # Checked before anything is posted: without these every question would fail with 403.
+            missing = missing_to_post(
+                interaction.app_permissions, thread=isinstance(interaction.channel, discord.Thread)
+            )
+            if missing:
+                them = "that permission" if len(missing) == 1 else "those permissions"
+                raise BadInput(
+                    f"{missing_text(missing, interaction.channel_id)}, so I can't run a quiz here. "
+                    f"Ask a teacher to give me {them} in this channel, or start the quiz in another one."
+                )
             deck = await deck_for(interaction)
             topic_id = resolve_topic(deck, topic)
             runner = await self.start_round(
@@ -111,11 +131,23 @@ class Quiz(commands.Cog):
                 seconds=seconds,
             )
             where = f" on **{deck.topic_name(topic_id)}**" if topic_id else ""
-            await interaction.response.send_message(
-                f"🎯 {interaction.user.mention} started a quiz{where}: {questions} question"
-                f"{'s' if questions != 1 else ''}, {seconds} seconds each. Answer with the buttons; "
-                "the faster you are, the more points you get!"
-            )
+            try:
+                await interaction.response.send_message(
+                    f"🎯 {interaction.user.mention} started a quiz{where}: {questions} question"
+                    f"{'s' if questions != 1 else ''}, {seconds} seconds each. Answer with the buttons; "
+                    "the faster you are, the more points you get!"
+                )
+            except discord.HTTPException as exc:
+                # Unknown interaction after a stall, or a 5xx: nobody was told a quiz started, so
+                # none did. Nothing may stay behind to block the channel.
+                log.warning(
+                    "quiz start in channel %s not announced (%s): round %s dropped",
+                    interaction.channel_id,
+                    exc,
+                    runner.round.round_id,
+                )
+                await self.drop_round(runner)
+                return
             runner.launch()
 
     async def start_round(self, *, guild_id, channel, started_by, count, topic, mode, seconds, schedule_id=None):
@@ -161,9 +193,24 @@ class Quiz(commands.Cog):
         self.unsaved.discard(stale.id)
         return True
 
+    async def drop_round(self, runner: RoundRunner) -> None:
+        """Undo start_round for a round that never launched: out of memory and out of the database."""
+        self.forget(runner)
+        try:
+            await self.repo.delete_round(runner.round.round_id)
+        except Exception:
+            log.exception("could not delete the unannounced round %s", runner.round.round_id)
+            self.unsaved.add(runner.round.round_id)  # the next /quiz start in the channel closes it
+
     def forget(self, runner: RoundRunner) -> None:
         self.runners.pop(runner.channel.id, None)
         self.by_round.pop(runner.round.round_id, None)
+
+    def forget_member(self, user_id: int) -> None:
+        """Drop a member from every running round (answers, points, streaks, an answer being saved),
+        so nothing about them is shown or stored from those rounds afterwards (/privacy forget)."""
+        for runner in list(self.runners.values()):
+            runner.round.forget(user_id)
 
     @start.autocomplete("topic")
     async def start_topic_autocomplete(self, interaction: discord.Interaction, current: str):
@@ -221,21 +268,17 @@ class Quiz(commands.Cog):
     async def on_choice(self, interaction: discord.Interaction, round_id: int, number: int, choice: str) -> None:
         runner = self.by_round.get(round_id)
         if runner is None:
-            await reply_error(interaction, "This quiz has ended. Start a new one with /quiz start.")
+            await reply_error(interaction, QUIZ_ENDED)
             return
         if runner.round.number != number or runner.round.closed:
-            await reply_error(interaction, "This question has closed. Get ready for the next one!")
+            await reply_error(interaction, QUESTION_CLOSED)
             return
         question = runner.round.question
         if choice == "typed":
             if interaction.user.id in runner.round.answers:
                 await reply_error(interaction, "You already answered this question. One answer per question!")
                 return
-
-            async def submitted(modal_interaction: discord.Interaction, text: str) -> None:
-                await self.submit_typed(modal_interaction, runner, number, text)
-
-            await interaction.response.send_modal(TypedAnswerModal(submitted, number))
+            await interaction.response.send_modal(TypedAnswerModal("quiz", f"{round_id}:{number}", number))
             return
         if choice not in question.choice_keys:
             await reply_error(interaction, "That button belongs to an older question.")
@@ -243,40 +286,71 @@ class Quiz(commands.Cog):
         label = question.option_label(choice)
         await self.record(interaction, runner, choice, choice == question.answer, label=label)
 
+    async def on_typed_answer(self, interaction: discord.Interaction, state: str, text: str) -> None:
+        """A typed-answer box was submitted; `state` is "<round id>:<question number>"."""
+        round_id, number = (int(part) for part in state.split(":"))
+        runner = self.by_round.get(round_id)
+        if runner is None:  # it ended, or the bot restarted since the box was opened
+            await reply_error(interaction, QUIZ_ENDED)
+            return
+        await self.submit_typed(interaction, runner, number, text)
+
     async def submit_typed(self, interaction: discord.Interaction, runner: RoundRunner, number: int, text: str):
         if runner.round.number != number or runner.round.closed:
-            await reply_error(interaction, "This question has closed. Get ready for the next one!")
+            await reply_error(interaction, QUESTION_CLOSED)
             return
         text = text.strip()
         if not text:
             await reply_error(interaction, "Your answer was empty. Click ✏️ Answer again and type the term.")
             return
         verdict = judge(text, runner.deck.get(runner.round.question.term_id), runner.deck)
-        shown = discord.utils.escape_markdown(text[:100])
         await self.record(
-            interaction, runner, "typed", verdict.correct, label=f"“{shown}”", verdict=verdict.reason
+            interaction, runner, "typed", verdict.correct, label=f"“{safe(text, 100)}”", verdict=verdict.reason
         )
 
     async def record(
         self, interaction, runner: RoundRunner, choice: str, correct: bool, *, label: str, verdict=""
     ):
+        """Store an answer, then count it, then confirm it. Nothing counts until it is stored; an
+        answer that could not be acknowledged or stored is dropped, and the member may try again."""
         now = discord.utils.utcnow()
+        user_id = interaction.user.id
         try:
-            answer = runner.round.answer(
-                interaction.user.id,
-                interaction.user.display_name,
-                choice,
-                correct,
-                now,
-                label=label,
-                verdict=verdict,
+            answer = runner.round.prepare(
+                user_id, interaction.user.display_name, choice, correct, now, label=label, verdict=verdict
             )
         except QuizError as exc:
             await reply_error(interaction, str(exc))
             return
-        # The answer is acknowledged only once it is stored: defer first, the write may queue.
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        q = runner.round.question
+        runner.storing()
+        try:
+            stored = await self._store(interaction, runner, answer, choice, label, now)
+        finally:
+            runner.round.release(user_id)  # a no-op once confirmed; otherwise the member may retry
+            runner.settled()
+        if not stored:
+            return
+        try:
+            await interaction.followup.send(f"🔒 Locked in: {label}", ephemeral=True)
+        except discord.HTTPException:
+            # Stored and counted (the podium matches the leaderboard); a second click says which.
+            log.warning("answer of user %s in round %s stored but not confirmed", user_id, runner.round.round_id)
+        runner.answered()
+
+    async def _store(self, interaction, runner: RoundRunner, answer, choice: str, label: str, now) -> bool:
+        """Acknowledge, write, count. False (with the member told when possible) when it failed."""
+        try:
+            # Deferred first: the write may queue behind a group commit or a busy lock.
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        except discord.HTTPException as exc:
+            log.warning(
+                "answer of user %s in round %s dropped: the click could not be acknowledged (%s)",
+                answer.user_id,
+                runner.round.round_id,
+                exc,
+            )
+            return False
+        q = runner.round.questions[answer.question_no - 1]
         row = AnswerRow(
             round_id=runner.round.round_id,
             question_no=answer.question_no,
@@ -294,11 +368,10 @@ class Quiz(commands.Cog):
             await self.writer.record(row)
         except Exception as exc:
             log.exception("answer of user %s in round %s not saved", answer.user_id, row.round_id)
-            runner.round.withdraw(answer.user_id)
             await reply_error(interaction, f"I couldn't save your answer. {failure_text(exc)}")
-            return
-        await interaction.followup.send(f"🔒 Locked in: {label}", ephemeral=True)
-        runner.answered()
+            return False
+        runner.round.confirm(answer.user_id)
+        return True
 
 
 async def setup(bot) -> None:

@@ -16,6 +16,8 @@ log = logging.getLogger(__name__)
 
 REVEAL_PAUSE = 5.0  # seconds between a reveal and the next question
 COUNT_EDIT_INTERVAL = 2.0  # the "answers" counter is edited at most this often (rate limits)
+#: How long a reveal waits for answers still being stored (a write waits up to 5 s for a lock).
+SETTLE_LIMIT = 15.0
 FAILED_NOTE = (
     "⚠️ This quiz stopped because of a problem on my side. Points already earned are kept; "
     "start a new one with /quiz start."
@@ -34,10 +36,21 @@ class RoundRunner:
         self._sleeper: asyncio.Future | None = None
         self._stopped = False
         self._task: asyncio.Task | None = None
+        self._on_refused = None
+        self._refused: discord.HTTPException | None = None
+        # Every edit of the round's message goes through _edit, one at a time and in order: discord.py
+        # sends requests of one bucket concurrently and retries a 429 later, so a count edit sent
+        # before the reveal could otherwise land after it and bring the question back.
+        self._last_edit: asyncio.Task | None = None
         self._count_task: asyncio.Task | None = None
+        self._count_waiting = False  # the count task is in its pause, not editing yet
         self._last_count_edit = 0.0
+        self._storing: set[asyncio.Task] = set()  # clicks whose answer is being stored
 
-    def launch(self) -> None:
+    def launch(self, on_refused=None) -> None:
+        """Run the round. `on_refused(error)` is awaited when Discord refuses one of its posts
+        (403, 404): a scheduled round pauses its schedule with it."""
+        self._on_refused = on_refused
         self._task = asyncio.create_task(self._run(), name=f"quiz-round-{self.round.round_id}")
 
     def stop(self) -> None:
@@ -53,31 +66,64 @@ class RoundRunner:
         if self._task is not None:
             self._task.cancel()
 
+    def storing(self) -> None:
+        """The current task stores an answer of this round: the reveal waits for it (see settled)."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._storing.add(task)
+
+    def settled(self) -> None:
+        """The current task's answer was stored (and counted) or given up."""
+        self._storing.discard(asyncio.current_task())
+
     def answered(self) -> None:
         """An answer was stored: refresh the counter soon, and close early if everyone has answered."""
         if self.round.everyone_answered():
             self._wake()
         elif self._count_task is None or self._count_task.done():
-            self._count_task = asyncio.create_task(self._update_count())
+            self._count_task = asyncio.create_task(self._update_count(self.round.number))
 
-    async def _update_count(self) -> None:
+    async def _update_count(self, number: int) -> None:
         wait = self._last_count_edit + COUNT_EDIT_INTERVAL - time.monotonic()
         if wait > 0:
-            await asyncio.sleep(wait)
-        if self.round.closed or self.message is None:
-            return
-        self._last_count_edit = time.monotonic()
-        embed = question_embed(
-            self.round.question,
-            self.round.number,
-            len(self.round.questions),
-            self.round.deadline,
-            len(self.round.answers),
-        )
+            self._count_waiting = True
+            try:
+                await asyncio.sleep(wait)
+            finally:
+                self._count_waiting = False
+
+        def count():
+            if self.round.closed or self.round.number != number:
+                return None  # the reveal came first: the count must not land on top of it
+            self._last_count_edit = time.monotonic()
+            total = len(self.round.questions)
+            return {
+                "embed": question_embed(
+                    self.round.question, number, total, self.round.deadline, len(self.round.answers)
+                )
+            }
+
         try:
-            await self.message.edit(embed=embed)
+            await self._edit(count)
         except discord.HTTPException:
             log.warning("could not update the answer count of round %s", self.round.round_id)
+
+    async def _edit(self, fields) -> None:
+        """Edit the round's message once every earlier edit is done (the one ordered path).
+
+        `fields` is a function called when the edit's turn comes, returning the edit's fields, or
+        None when the edit is no longer wanted. Each edit is a task that waits for the previous one.
+        """
+        previous = self._last_edit
+        self._last_edit = asyncio.create_task(self._edit_after(previous, fields))
+        await self._last_edit
+
+    async def _edit_after(self, previous: asyncio.Task | None, fields) -> None:
+        if previous is not None and not previous.done():
+            await asyncio.wait({previous})
+        wanted = fields()
+        if wanted is not None and self.message is not None:
+            await self.message.edit(**wanted)
 
     async def _run(self) -> None:
         status = "finished"
@@ -103,6 +149,11 @@ class RoundRunner:
                 exc,
             )
             await self._save_result("interrupted")
+            if exc is self._refused and self._on_refused is not None:
+                try:
+                    await self._on_refused(exc)
+                except Exception:
+                    log.exception("quiz round %s: reacting to the refused post failed", self.round.round_id)
         except Exception:
             log.exception("quiz round %s failed", self.round.round_id)
             await self._save_result("interrupted")
@@ -114,10 +165,14 @@ class RoundRunner:
         now = discord.utils.utcnow()
         question = self.round.open_question(now)
         total = len(self.round.questions)
-        self.message = await self.channel.send(
-            embed=question_embed(question, self.round.number, total, self.round.deadline, 0),
-            view=question_view(self.round.round_id, self.round.number, question),
-        )
+        try:
+            self.message = await self.channel.send(
+                embed=question_embed(question, self.round.number, total, self.round.deadline, 0),
+                view=question_view(self.round.round_id, self.round.number, question),
+            )
+        except discord.HTTPException as exc:
+            self._refused = exc  # Discord refused the post: _run may pause a schedule with it
+            raise
         await self.cog.repo.set_message(self.round.round_id, self.message.id)
         # A plain sleep that _wake() can cancel: asyncio.wait does not raise when it is cancelled,
         # while a cancellation of this runner itself still propagates.
@@ -125,10 +180,25 @@ class RoundRunner:
         if self._stopped:
             self._sleeper.cancel()
         await asyncio.wait({self._sleeper})
+        self.round.stop_answers()
+        await self._settle()
+        if self._count_task is not None and self._count_waiting:
+            self._count_task.cancel()  # still in its pause: it would find the question closed anyway
         reveal = self.round.close_question()
         names = {uid: p.name for uid, p in self.round.players.items()}
-        await self.message.edit(embed=reveal_embed(reveal, total, self.deck, names), view=None)
+        embed = reveal_embed(reveal, total, self.deck, names)
+        await self._edit(lambda: {"embed": embed, "view": None})
         await self._update_reviews(reveal)
+
+    async def _settle(self) -> None:
+        """Wait (a little) for answers still being stored, so the reveal counts what was saved."""
+        storing = {task for task in self._storing if not task.done()}
+        if storing:
+            _done, late = await asyncio.wait(storing, timeout=SETTLE_LIMIT)
+            if late:
+                log.warning(
+                    "round %s: %d answers still being stored at the reveal", self.round.round_id, len(late)
+                )
 
     async def _update_reviews(self, reveal) -> None:
         """The question's answers update the flashcards of members who study that term (after the
@@ -152,11 +222,19 @@ class RoundRunner:
             note = "Nobody answered two questions in a row, so I ended the quiz. Start a new one any time!"
             title = "Quiz ended"
         elif status == "stopped":
-            note, title = "The quiz was stopped. Standings so far:", "Quiz stopped"
+            title = "Quiz stopped"
+            note = (
+                "The quiz was stopped. Standings so far:"
+                if table
+                else "The quiz was stopped before anyone answered."
+            )
         else:
             note, title = "", "🏆 Quiz complete!"
         await self._save_result(status)
-        await self.channel.send(embed=podium_embed(table, title=title, note=note))
+        try:
+            await self.channel.send(embed=podium_embed(table, title=title, note=note))
+        except discord.HTTPException as exc:  # the result is saved; only the podium is lost
+            log.warning("podium of round %s not posted: %s", self.round.round_id, exc)
 
     async def _save_result(self, status: str) -> None:
         winners = self.round.winners() if status in ("finished", "stopped") else set()
@@ -178,7 +256,7 @@ class RoundRunner:
         """After a failure on the bot's side (not Discord's): take the buttons away and say so."""
         try:
             if self.message is not None:
-                await self.message.edit(view=None)
+                await self._edit(lambda: {"view": None})
             await self.channel.send(FAILED_NOTE)
         except discord.HTTPException:
             log.warning("could not announce the end of failed round %s", self.round.round_id)

@@ -31,7 +31,16 @@ from bot.core.questions import Mode
 from bot.core.schedule import CATCH_UP_GRACE, QuizSchedule, advance, catch_up, parse_days, parse_time
 from bot.storage.schedules import ScheduleStore
 from bot.ui.messages import user_errors
-from bot.ui.schedule import added_text, notice_text, number_label, schedule_list_embed, skipped_text, when_text
+from bot.ui.schedule import (
+    SchedulePageButton,
+    added_text,
+    notice_text,
+    number_label,
+    schedule_list_message,
+    skipped_text,
+    zoned_when_text,
+)
+from bot.ui.times import moment
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +64,12 @@ class QuizSchedules(commands.Cog):
     def __init__(self, bot) -> None:
         self.bot = bot
         self.store = ScheduleStore(bot.db)
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(SchedulePageButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(SchedulePageButton)
 
     # ----------------------------------------------------------------- commands
 
@@ -99,7 +114,9 @@ class QuizSchedules(commands.Cog):
                 created_by=interaction.user.id,
                 now=discord.utils.utcnow(),
             )
-            log.info("guild %s added quiz schedule #%s (%s)", interaction.guild_id, added.number, when_text(added))
+            log.info(
+                "guild %s added quiz schedule #%s (%s)", interaction.guild_id, added.number, zoned_when_text(added)
+            )
             await interaction.response.send_message(added_text(added, deck), ephemeral=True)
 
     @add.autocomplete("topic")
@@ -108,13 +125,26 @@ class QuizSchedules(commands.Cog):
 
     @schedule.command(name="list", description="This server's scheduled quizzes and when each runs next.")
     async def list_(self, interaction: discord.Interaction) -> None:
-        deck = await deck_for(interaction)
         async with user_errors(interaction):
             require_manager(interaction)
-            schedules = await self.store.list_quiz_schedules(interaction.guild_id)
-            zone = await self.store.get_timezone(interaction.guild_id)
-            embed = schedule_list_embed(schedules, deck, discord.utils.utcnow(), zone)
-            await interaction.response.send_message(embed=embed, ephemeral=True)
+            embed, view = await self._list_page(interaction, 0)
+            await interaction.response.send_message(
+                embed=embed, ephemeral=True, **({"view": view} if view else {})
+            )
+
+    async def turn_list_page(self, interaction: discord.Interaction, page: int) -> None:
+        """A page button of /schedule list (its owner is checked by the button)."""
+        async with user_errors(interaction):
+            require_manager(interaction)
+            embed, view = await self._list_page(interaction, page)
+            await interaction.response.edit_message(embed=embed, view=view)
+
+    async def _list_page(self, interaction: discord.Interaction, page: int):
+        deck = await deck_for(interaction)
+        schedules = await self.store.list_quiz_schedules(interaction.guild_id)
+        zone = await self.store.get_timezone(interaction.guild_id)
+        now = discord.utils.utcnow()
+        return schedule_list_message(schedules, deck, now, zone, page=page, owner=interaction.user.id)
 
     @schedule.command(name="pause", description="Pause a scheduled quiz (it keeps its number).")
     @app_commands.describe(number="The schedule's number in /schedule list")
@@ -123,7 +153,7 @@ class QuizSchedules(commands.Cog):
             require_manager(interaction)
             paused = await self.store.pause_quiz_schedule(interaction.guild_id, number)
             await interaction.response.send_message(
-                f"⏸️ Scheduled quiz #{paused.number} ({when_text(paused)}) is paused. "
+                f"⏸️ Scheduled quiz #{paused.number} ({zoned_when_text(paused)}) is paused. "
                 f"`/schedule resume {paused.number}` starts it again.",
                 ephemeral=True,
             )
@@ -138,10 +168,8 @@ class QuizSchedules(commands.Cog):
             if problem:
                 raise BadInput(f"{problem}. Fix that first, then resume the quiz.")
             resumed = await self.store.resume_quiz_schedule(interaction.guild_id, number, discord.utils.utcnow())
-            nxt = resumed.next_run_at
             await interaction.response.send_message(
-                f"▶️ Scheduled quiz #{resumed.number} is back on. Next: {discord.utils.format_dt(nxt, 'F')} "
-                f"({discord.utils.format_dt(nxt, 'R')}).",
+                f"▶️ Scheduled quiz #{resumed.number} is back on. Next: {moment(resumed.next_run_at)}.",
                 ephemeral=True,
             )
 
@@ -153,7 +181,7 @@ class QuizSchedules(commands.Cog):
             removed = await self.store.remove_quiz_schedule(interaction.guild_id, number)
             log.info("guild %s removed quiz schedule #%s", interaction.guild_id, removed.number)
             await interaction.response.send_message(
-                f"🗑️ Removed scheduled quiz #{removed.number} ({when_text(removed)} in <#{removed.channel_id}>).",
+                f"🗑️ Removed scheduled quiz #{removed.number} ({zoned_when_text(removed)} in <#{removed.channel_id}>).",
                 ephemeral=True,
             )
 
@@ -252,7 +280,15 @@ class QuizSchedules(commands.Cog):
             log.info("scheduled quiz %s skipped: %s", schedule.id, exc)
             return
         log.info("scheduled quiz %s started in channel %s", schedule.id, channel.id)
-        runner.launch()
+
+        async def refused(error: discord.HTTPException) -> None:
+            # Discord refused a post the permission check above let through (a stale cache, a
+            # permission removed mid-round): pause like a refused notice, with Discord's reason.
+            reason = pause_reason(error, channel.id)
+            if reason:
+                await self._pause(schedule, reason, discord.utils.utcnow())
+
+        runner.launch(on_refused=refused)
 
     async def _pause(self, schedule: QuizSchedule, reason: str, now: datetime) -> None:
         count = await self.store.pause_channel(schedule.channel_id, reason, now)

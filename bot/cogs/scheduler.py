@@ -14,7 +14,8 @@ business of `bot.core.schedule`, which computes each row's next UTC instant.
 
 The helpers at the bottom decide what a failed send means: 404 (Unknown Channel) and 403 (Missing
 Access / Missing Permissions) pause the feature with a reason a teacher can read in /daily show or
-/schedule list; anything else is transient (the daily term retries within the day).
+/schedule list; anything else is transient (the daily term retries within the day, and after an
+answer that is not a refusal, `refused() is False`, only while a resend cannot duplicate it).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from datetime import datetime
 import discord
 from discord.ext import commands, tasks
 
-from bot.permissions import CHANNEL_POST
+from bot.permissions import CHANNEL_POST, missing_text, missing_to_post
 from bot.storage.schedules import ScheduleStore
 
 log = logging.getLogger(__name__)
@@ -123,13 +124,8 @@ def missing_permissions(channel) -> str | None:
     """Why the bot cannot post in a cached server channel, or None (also None when not cached)."""
     if not isinstance(channel, discord.abc.GuildChannel) or channel.guild.me is None:
         return None
-    perms = channel.permissions_for(channel.guild.me)
-    missing = [name for name in POST_PERMISSIONS if not getattr(perms, name)]
-    if not missing:
-        return None
-    names = [n.replace("_", " ").title() for n in missing]
-    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-    return f"I'm missing the {listed} permission{'s' if len(names) > 1 else ''} in <#{channel.id}>"
+    missing = missing_to_post(channel.permissions_for(channel.guild.me))
+    return missing_text(missing, channel.id) if missing else None
 
 
 def pause_reason(error: BaseException, channel_id: int) -> str | None:
@@ -139,6 +135,12 @@ def pause_reason(error: BaseException, channel_id: int) -> str | None:
     if isinstance(error, discord.Forbidden):  # 403, codes 50001 Missing Access / 50013 Missing Permissions
         return f"I'm not allowed to post in <#{channel_id}> (Discord said: {error.text or error.status})"
     return None
+
+
+def refused(error: BaseException) -> bool:
+    """Whether Discord answered a send with a refusal (4xx), so no message was created. A time-out,
+    a dropped connection or a 5xx says nothing either way: the message may exist."""
+    return isinstance(error, discord.HTTPException) and 400 <= error.status < 500
 
 
 async def setup(bot) -> None:

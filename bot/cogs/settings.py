@@ -48,19 +48,21 @@ class ServerSettings(commands.Cog):
     @settings.command(
         name="timezone", description="Set this server's time zone (for the daily term and schedules)."
     )
-    @app_commands.describe(zone="A city-based zone such as America/New_York or Europe/London")
+    @app_commands.describe(zone="A city such as America/New_York or Europe/London, or an offset such as UTC+5")
     async def timezone(self, interaction: discord.Interaction, zone: str) -> None:
         async with user_errors(interaction):
             require_manager(interaction)
-            parsed = parse_zone(zone)
             now = discord.utils.utcnow()
+            parsed = parse_zone(zone, now)
             await self.store.set_timezone(interaction.guild_id, parsed, now)
             log.info("guild %s time zone set to %s by %s", interaction.guild_id, parsed.key, interaction.user.id)
             await interaction.response.send_message(zone_set_text(parsed, now), ephemeral=True)
 
     @timezone.autocomplete("zone")
     async def zone_autocomplete(self, interaction: discord.Interaction, current: str):
-        return [app_commands.Choice(name=name, value=name) for name in zone_choices(current)]
+        return [
+            app_commands.Choice(name=c.name, value=c.value) for c in zone_choices(current, discord.utils.utcnow())
+        ]
 
     @settings.command(name="show", description="Show this server's settings.")
     async def show(self, interaction: discord.Interaction) -> None:

@@ -35,6 +35,11 @@ class AlreadyAnswered(QuizError):
         super().__init__(f"You already answered this question ({label}). One answer per question!")
 
 
+class AnswerPending(QuizError):
+    def __init__(self) -> None:
+        super().__init__("Your answer to this question is being saved. One answer per question!")
+
+
 def speed_points(elapsed: float, limit: float) -> int:
     """Points for a right answer: 1,000 when instant, falling linearly to 500 at the deadline."""
     fraction = min(max(elapsed / limit, 0.0), 1.0) if limit > 0 else 1.0
@@ -111,6 +116,8 @@ class QuizRound:
     closed: bool = True
     answers: dict[int, Answer] = field(default_factory=dict)
     players: dict[int, Player] = field(default_factory=dict)
+    #: Answers being stored, not counted yet: user id -> (answer, display name).
+    pending: dict[int, tuple[Answer, str]] = field(default_factory=dict)
     silent_questions: int = 0
 
     @property
@@ -137,7 +144,7 @@ class QuizRound:
         self.closed = False
         return self.question
 
-    def answer(
+    def prepare(
         self,
         user_id: int,
         name: str,
@@ -148,26 +155,41 @@ class QuizRound:
         label: str = "",
         verdict: str = "",
     ) -> Answer:
-        """Lock in a member's answer (already judged by the caller) and score it.
+        """Check and score a member's answer (already judged by the caller) and hold it as pending.
 
-        Raises QuestionClosed after the deadline and AlreadyAnswered on a second answer.
+        Nothing counts yet: the caller stores the answer, then calls confirm() (or release() when the
+        write or the acknowledgement failed, so the member can try again). Raises QuestionClosed after
+        the deadline, AlreadyAnswered on a second answer and AnswerPending while the first is saving.
         """
         if self.closed or self.deadline is None or now >= self.deadline:
             raise QuestionClosed()
         if (previous := self.answers.get(user_id)) is not None:
             raise AlreadyAnswered(previous.label or previous.choice)
-        player = self.players.setdefault(user_id, Player(user_id, name))
+        if user_id in self.pending:
+            raise AnswerPending()
+        player = self.players.get(user_id)
         elapsed = (now - self.opened_at).total_seconds()
         points = 0
         if correct:
-            points = speed_points(elapsed, self.seconds) + streak_bonus(player.streak + 1)
+            points = speed_points(elapsed, self.seconds) + streak_bonus((player.streak if player else 0) + 1)
         answer = Answer(
             user_id, self.number, choice, label or choice, correct, points, int(elapsed * 1000), now, verdict
         )
-        self.answers[user_id] = answer
+        self.pending[user_id] = (answer, name)
+        return answer
+
+    def confirm(self, user_id: int) -> Answer | None:
+        """The pending answer was stored: count it. None when it was released or forgotten meanwhile."""
+        held = self.pending.pop(user_id, None)
+        if held is None:
+            return None
+        answer, name = held
+        player = self.players.setdefault(user_id, Player(user_id, name))
+        if answer.question_no == self.number:
+            self.answers[user_id] = answer
         player.answered += 1
-        player.points += points
-        if correct:
+        player.points += answer.points
+        if answer.correct:
             player.correct += 1
             player.streak += 1
             player.best_streak = max(player.best_streak, player.streak)
@@ -175,17 +197,20 @@ class QuizRound:
             player.streak = 0
         return answer
 
-    def withdraw(self, user_id: int) -> None:
-        """Undo an answer that could not be saved, so the member can try again."""
-        answer = self.answers.pop(user_id, None)
-        if answer is None:
-            return
-        player = self.players[user_id]
-        player.answered -= 1
-        player.points -= answer.points
-        if answer.correct:
-            player.correct -= 1
-            player.streak -= 1
+    def release(self, user_id: int) -> None:
+        """Drop a pending answer that could not be stored or acknowledged: the member may try again."""
+        self.pending.pop(user_id, None)
+
+    def forget(self, user_id: int) -> None:
+        """Drop everything the round holds about a member (answers, points, streak, a pending answer),
+        so nothing about them is shown or stored from it afterwards."""
+        self.answers.pop(user_id, None)
+        self.players.pop(user_id, None)
+        self.pending.pop(user_id, None)
+
+    def stop_answers(self) -> None:
+        """Refuse new answers to the current question (its reveal follows once pending ones settle)."""
+        self.closed = True
 
     @property
     def joined(self) -> set[int]:
@@ -223,8 +248,8 @@ class QuizRound:
         return self.silent_questions >= SILENT_QUESTIONS_TO_END
 
     def standings(self) -> list[Player]:
-        """Players by points, then correct answers, then who reached them first (lower id on ties)."""
-        return sorted(self.players.values(), key=lambda p: (-p.points, -p.correct, p.user_id))
+        """Players by points; equal points share a place (see places()), listed by name."""
+        return sorted(self.players.values(), key=lambda p: (-p.points, p.name.casefold(), p.user_id))
 
     def winners(self) -> set[int]:
         """The round's winner(s): the top score, if anyone scored."""
@@ -232,3 +257,13 @@ class QuizRound:
         if not table or table[0].points <= 0:
             return set()
         return {p.user_id for p in table if p.points == table[0].points}
+
+
+def places(players: list[Player]) -> list[int]:
+    """The place of each player, in standings() order: equal points share a place, and the next
+    place skips as many as shared it (1, 1, 3)."""
+    shown: list[int] = []
+    for i, player in enumerate(players):
+        tied = i > 0 and players[i - 1].points == player.points
+        shown.append(shown[-1] if tied else i + 1)
+    return shown

@@ -2,7 +2,8 @@
 
 Pure rules (zoneinfo + tzdata, no clock, no I/O). Every function takes `now`/`after` as an aware
 datetime and returns aware UTC datetimes. The parsers live in `bot.core.timeparse` and are
-re-exported here, so `from bot.core.schedule import parse_time, next_run` works.
+re-exported here with the zone rules of `bot.core.zones`, so `from bot.core.schedule import
+parse_time, parse_zone, next_run` works.
 
 Local-time rules, the same for quizzes and the daily term:
 - A slot is a wall-clock time in the server's zone, so 09:00 stays 09:00 across summer time.
@@ -23,19 +24,29 @@ for all servers, a tick every ~30 s; `zone`, `t` below are the row's `.zone` and
   1. if not `daily_due(now, zone, t, row.last_posted_date)`: `reschedule_daily(guild,
      next_daily_run(now, zone, t, row.last_posted_date))` and stop;
   2. `today = local_date(now, zone)`; `old = unsent_today(guild, today)`; if `old` is a failed
-     post, resend `old.term_id` (rotation=None), else `pick = next_term(row.rotation_order,
-     row.rotation_pos, topic_term_ids, rng)`;
+     or unconfirmed post, resend `old.term_id` (rotation=None), else `pick =
+     next_term(row.rotation_order, row.rotation_pos, topic_term_ids, rng)`;
   3. if not `claim_daily_post(guild, today, term, now, rotation=pick)`: someone has it (or it was
      given up): `reschedule_daily(guild, next_daily_run(now, zone, t, today))` and stop;
-  4. send; then `mark_sent(guild, today, message_id, now, next_daily_run(now, zone, t, today))`,
-     or on error `mark_failed(guild, today, error, now, daily_retry_at(now, zone, t, attempts))`
+  4. send with `nonce=daily_nonce(guild, today)`; then `mark_sent(guild, today, message_id, now,
+     next_daily_run(now, zone, t, today))`, or on error `mark_failed(guild, today, error, now,
+     daily_retry_at(now, zone, t, attempts, unsure_since), unsure=unsure_since is not None)`
      with `attempts = old.attempts + 1 if old else 1` (and `pause_reason=` if the channel is gone).
   Catch-up is "today only": a bot back the same day posts once; back three days later, it posts
   today's term only.
+
+A send can fail after Discord created the message (a time-out, a 5xx from a proxy): the bot sees
+an error but the term is in the channel. Every send of one server's term for one local date
+carries the same nonce with `enforce_nonce`, so Discord returns the message it already has
+instead of posting a second one, but only "within the past few minutes". So after such an
+unconfirmed send (`unsure_since`, when it started) the term is resent only inside
+`NONCE_WINDOW`; after that the day is given up: never twice a day wins over always once a day.
+A refusal (4xx) created nothing and is retried at 1, 5 and 20 minutes as before.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -48,18 +59,14 @@ from bot.core.timeparse import (
     EVERY_DAY,
     WEEKDAYS,
     WEEKENDS,
-    UnknownTimeZone,
     days_to_mask,
-    describe_zone,
     format_days,
     format_time,
-    load_zone,
     mask_to_days,
     parse_days,
     parse_time,
-    parse_zone,
-    zone_choices,
 )
+from bot.core.zones import UnknownTimeZone, describe_zone, load_zone, parse_zone, zone_choices, zone_label
 
 __all__ = [
     "CATCH_UP_GRACE",
@@ -67,6 +74,7 @@ __all__ = [
     "DAY_NAMES",
     "EVERY_DAY",
     "MAX_QUIZ_SCHEDULES",
+    "NONCE_WINDOW",
     "WEEKDAYS",
     "WEEKENDS",
     "DailyPost",
@@ -81,6 +89,7 @@ __all__ = [
     "catch_up",
     "check_schedule_limit",
     "daily_due",
+    "daily_nonce",
     "daily_retry_at",
     "days_to_mask",
     "describe_zone",
@@ -97,12 +106,17 @@ __all__ = [
     "parse_time",
     "parse_zone",
     "zone_choices",
+    "zone_label",
 ]
 
 CATCH_UP_GRACE = timedelta(minutes=10)
 MAX_QUIZ_SCHEDULES = 25  # per server; also the most choices one autocomplete can show
 DAILY_MAX_ATTEMPTS = 4  # sends of one day's term before giving up until tomorrow
 _RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=20))
+#: How long after an unconfirmed send a resend is still deduplicated by Discord. Discord promises
+#: "the past few minutes" for `enforce_nonce`; two is the most we rely on.
+NONCE_WINDOW = timedelta(minutes=2)
+_UNSURE_RETRY = timedelta(minutes=1)
 
 
 def _require_aware(value: datetime, name: str) -> None:
@@ -250,17 +264,35 @@ def next_daily_run(
         after = slot  # already posted for that date (e.g. the zone moved): try the day after
 
 
-def daily_retry_at(now: datetime, zone: ZoneInfo, post_time: time, attempts: int) -> datetime:
+def daily_retry_at(
+    now: datetime, zone: ZoneInfo, post_time: time, attempts: int, unsure_since: datetime | None = None
+) -> datetime:
     """When to try again after the `attempts`-th failed send of today's term: 1, 5, then 20 minutes
     later, but never on another local date. After `DAILY_MAX_ATTEMPTS` attempts, or when the retry
     would fall on tomorrow, the answer is tomorrow's post time (today is given up).
+
+    `unsure_since`: a send that started then may have reached the channel (see the module notes).
+    The retry then comes a minute later, and only while Discord still drops a same-nonce copy
+    (`NONCE_WINDOW` after it); past that, today is given up too.
     """
     today = local_date(now, zone)
     tomorrow_slot = next_daily_run(now, zone, post_time, today)
     if attempts >= DAILY_MAX_ATTEMPTS:
         return tomorrow_slot
-    retry = now.astimezone(UTC) + _RETRY_DELAYS[min(max(attempts, 1), len(_RETRY_DELAYS)) - 1]
+    if unsure_since is not None:
+        _require_aware(unsure_since, "unsure_since")
+        retry = now.astimezone(UTC) + _UNSURE_RETRY
+        if retry > unsure_since + NONCE_WINDOW:
+            return tomorrow_slot
+    else:
+        retry = now.astimezone(UTC) + _RETRY_DELAYS[min(max(attempts, 1), len(_RETRY_DELAYS)) - 1]
     return retry if local_date(retry, zone) == today else tomorrow_slot
+
+
+def daily_nonce(guild_id: int, day: date) -> str:
+    """The message nonce of a server's daily term for a local date: the same for every send of
+    that day's term, different for every other (server, date). 25 characters, Discord's limit."""
+    return "d" + hashlib.blake2b(f"{guild_id}:{day.isoformat()}".encode(), digest_size=12).hexdigest()
 
 
 class TermPick(NamedTuple):
@@ -338,12 +370,20 @@ class DailyPost:
     guild_id: int
     local_date: date
     term_id: str
-    status: str  # 'pending' (claimed, being sent), 'sent', 'failed'
+    # 'pending': claimed and being sent, or (with `last_error`) sent without a confirmation;
+    # 'sent'; 'failed': Discord refused it, nothing was posted.
+    status: str
     message_id: int | None
     created_at: datetime
     sent_at: datetime | None
     attempts: int
     last_error: str | None
+    claimed_at: datetime | None = None  # when the latest send started; for an unconfirmed one, the first
+
+    @property
+    def unconfirmed(self) -> bool:
+        """A send went out and Discord neither confirmed nor refused it: the term may be posted."""
+        return self.status == "pending" and self.last_error is not None
 
 
 @dataclass(frozen=True, slots=True)

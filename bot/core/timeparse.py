@@ -1,4 +1,5 @@
-"""Reading what a teacher types for a schedule: a time of day, days of the week, a time zone.
+"""Reading what a teacher types for a schedule: a time of day and days of the week (time zones
+are in `bot.core.zones`).
 
 Every parser either returns a value or raises `BadInput` with a message that names the problem
 and shows the expected format, so the cog can show it as is. No I/O, no clock.
@@ -7,9 +8,7 @@ and shows the expected format, so the cog can show it as is. No I/O, no clock.
 from __future__ import annotations
 
 import re
-import zoneinfo
-from datetime import datetime, time
-from functools import cache
+from datetime import time
 
 from rapidfuzz import fuzz, process
 
@@ -17,9 +16,8 @@ from bot.core.errors import BadInput
 
 TIME_HINT = "Use a 24-hour time like 09:00 or 21:30, or 9am / 9:30pm."
 DAYS_HINT = 'Use day names like "mon, wed, fri", "mon-fri", "weekdays", "weekends" or "daily".'
-ZONE_HINT = "Use a city-based name like America/New_York or Europe/London, so summer time is handled."
 
-MAX_INPUT = 100  # longer than any legitimate time, day list or zone name
+MAX_INPUT = 100  # longer than any legitimate time, day list or zone name (bot.core.zones uses it too)
 
 # --- time of day ------------------------------------------------------------------------------
 
@@ -163,179 +161,3 @@ def format_days(days: frozenset[int] | set[int]) -> str:
         if days == group:
             return label
     return ", ".join(DAY_NAMES[d][:3] for d in sorted(days))
-
-
-# --- time zones -------------------------------------------------------------------------------
-
-_REGIONS = (
-    "Africa/",
-    "America/",
-    "Antarctica/",
-    "Asia/",
-    "Atlantic/",
-    "Australia/",
-    "Europe/",
-    "Indian/",
-    "Pacific/",
-)
-# What North American teachers type; tzdata's own "EST"/"MST" are fixed offsets with no summer
-# time, which would post an hour off for half the year, so these words mean the city zones.
-_ALIASES = {
-    **dict.fromkeys(("est", "edt", "et", "eastern", "eastern time"), "America/New_York"),
-    **dict.fromkeys(("cst", "cdt", "ct", "central", "central time"), "America/Chicago"),
-    **dict.fromkeys(("mst", "mdt", "mt", "mountain", "mountain time"), "America/Denver"),
-    **dict.fromkeys(("pst", "pdt", "pt", "pacific", "pacific time"), "America/Los_Angeles"),
-    **dict.fromkeys(("akst", "akdt", "alaska"), "America/Anchorage"),
-    **dict.fromkeys(("hst", "hawaii"), "Pacific/Honolulu"),
-}
-POPULAR_ZONES = (
-    "UTC",
-    "America/New_York",
-    "America/Chicago",
-    "America/Denver",
-    "America/Phoenix",
-    "America/Los_Angeles",
-    "America/Anchorage",
-    "Pacific/Honolulu",
-    "America/Toronto",
-    "America/Vancouver",
-    "America/Mexico_City",
-    "America/Sao_Paulo",
-    "Europe/London",
-    "Europe/Paris",
-    "Europe/Berlin",
-    "Africa/Lagos",
-    "Africa/Johannesburg",
-    "Asia/Dubai",
-    "Asia/Kolkata",
-    "Asia/Singapore",
-    "Asia/Shanghai",
-    "Asia/Tokyo",
-    "Australia/Sydney",
-    "Pacific/Auckland",
-)
-
-
-def _key(name: str) -> str:
-    return re.sub(r"\s+", "_", name.strip().lower())
-
-
-def _city(name: str) -> str:
-    return name.rsplit("/", 1)[-1]
-
-
-@cache
-def _zone_index() -> tuple[tuple[str, ...], dict[str, str], list[str], list[str]]:
-    """(names, regional first; lower-case key -> name; fuzzy keys; the name of each fuzzy key)."""
-    names = tuple(
-        sorted(
-            (n for n in zoneinfo.available_timezones() if n not in {"localtime", "Factory", "posixrules"}),
-            key=lambda n: (not n.startswith(_REGIONS), n),
-        )
-    )
-    exact = {_key(n): n for n in names}
-    # A bare city ("london", "new york") finds its zone; of equal cities (links such as
-    # America/Buenos_Aires and America/Argentina/Buenos_Aires) the shorter regional name wins,
-    # and it also beats an old top-level link ("Singapore" -> Asia/Singapore).
-    for name in sorted(names, key=lambda n: (not n.startswith(_REGIONS), len(n), n)):
-        city = _key(_city(name))
-        if city not in exact or (name.startswith(_REGIONS) and "/" not in exact[city]):
-            exact[city] = name
-    exact.update(_ALIASES)
-    fuzzy_keys, fuzzy_names = [], []
-    for name in names:
-        for form in {_key(name), _key(_city(name))}:
-            fuzzy_keys.append(form.replace("_", " "))
-            fuzzy_names.append(name)
-    return names, exact, fuzzy_keys, fuzzy_names
-
-
-def zone_names() -> tuple[str, ...]:
-    """Every time zone name the bot accepts, sorted."""
-    return _zone_index()[0]
-
-
-class UnknownTimeZone(BadInput):
-    """A zone name that matched nothing; `suggestions` holds up to 5 close names."""
-
-    def __init__(self, message: str, suggestions: tuple[str, ...]) -> None:
-        super().__init__(message)
-        self.suggestions = suggestions
-
-
-def suggest_zones(text: str, limit: int = 5) -> list[str]:
-    """Up to `limit` zone names spelled closest to `text` (as a full name or a city), best first."""
-    _, _, keys, owners = _zone_index()
-    query = _key(text).replace("_", " ")
-    if len(query) < 3:
-        return []
-    out: list[str] = []
-    for _, _, index in process.extract(query, keys, scorer=fuzz.ratio, limit=limit * 3, score_cutoff=70):
-        if owners[index] not in out:
-            out.append(owners[index])
-    return out[:limit]
-
-
-def parse_zone(name: str) -> zoneinfo.ZoneInfo:
-    """A time zone from its IANA name in any case ("america/new_york"), spaces for underscores,
-    a bare city ("new york", "London"), "UTC", or a North American abbreviation ("EST", "Pacific":
-    these mean the city zone with summer time, e.g. America/New_York).
-
-    Raises `UnknownTimeZone` (a `BadInput`) with up to 5 close suggestions.
-    """
-    raw = (name or "").strip()[:MAX_INPUT]
-    if not raw:
-        raise UnknownTimeZone(f"Please give a time zone. {ZONE_HINT}", ())
-    found = _zone_index()[1].get(_key(raw))
-    if found:
-        return zoneinfo.ZoneInfo(found)
-    suggestions = tuple(suggest_zones(raw))
-    hint = f" Did you mean {', '.join(suggestions)}?" if suggestions else ""
-    raise UnknownTimeZone(f'I don\'t know the time zone "{raw}".{hint} {ZONE_HINT}', suggestions)
-
-
-def load_zone(name: str | None) -> zoneinfo.ZoneInfo:
-    """The stored zone `name`, or UTC when it is missing or no longer known (a tzdata update)."""
-    try:
-        return zoneinfo.ZoneInfo(name or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
-def zone_choices(current: str, limit: int = 25) -> list[str]:
-    """Autocomplete for a zone option: popular zones when empty, then names starting with the
-    text, then names whose city starts with it, then names containing it, then close spellings.
-    At most `limit` names, each at most 100 characters (Discord's limit for a choice).
-    """
-    query = _key(current or "")[:MAX_INPUT]
-    names = zone_names()
-    if not query:
-        return list(POPULAR_ZONES[:limit])
-    out: list[str] = []
-    seen: set[str] = set()
-
-    def add(candidates) -> None:
-        for candidate in candidates:
-            if len(out) >= limit:
-                return
-            if candidate not in seen and len(candidate) <= 100:
-                seen.add(candidate)
-                out.append(candidate)
-
-    alias = _ALIASES.get(query)
-    add([alias] if alias else [])
-    lowered = [(n, _key(n)) for n in names]
-    add(n for n, k in lowered if k.startswith(query))
-    add(n for n, k in lowered if _city(k).startswith(query))
-    add(n for n, k in lowered if query in k)
-    if len(out) < limit:
-        add(suggest_zones(query, limit))
-    return out
-
-
-def describe_zone(zone: zoneinfo.ZoneInfo, now: datetime) -> str:
-    """ "America/New_York (UTC-04:00)": the zone with its offset at `now`, for confirmations."""
-    offset = now.astimezone(zone).utcoffset()
-    minutes = int(offset.total_seconds() // 60) if offset else 0
-    sign = "+" if minutes >= 0 else "-"
-    return f"{zone.key} (UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d})"

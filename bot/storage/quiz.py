@@ -182,6 +182,10 @@ class QuizRepo:
                 row = await cur.fetchone()
         return row[0] if row else None
 
+    async def delete_round(self, round_id: int) -> None:
+        """Delete a round that never started (its announcement failed): it has no answers yet."""
+        await self.db.execute("DELETE FROM quiz_rounds WHERE id = ? AND status = 'active'", (round_id,))
+
     async def set_message(self, round_id: int, message_id: int) -> None:
         await self.db.execute("UPDATE quiz_rounds SET message_id = ? WHERE id = ?", (message_id, round_id))
 

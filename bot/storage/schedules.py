@@ -1,12 +1,12 @@
-"""Schedule storage: server time zones, the daily term and scheduled quizzes (migration 0004).
+"""Schedule storage: server time zones, the daily term and scheduled quizzes (migration 0004); the
+daily term's posts, one per server and local date, are in `bot.storage.daily_posts`.
 
 Built for one scheduler loop for all servers that ticks every ~30 s: each row keeps the UTC epoch
 second of its next slot (`next_run_at`) in a partial index that holds active rows only, so
 `due_daily(now)` and `due_quiz_schedules(now)` cost one index probe plus the due rows, however many
 servers exist. Every write that decides "this slot is taken" commits BEFORE anything is posted:
 - the daily term inserts the (server, local date) row first (`claim_daily_post`), so a day can
-  never be posted twice, even across a crash; a post that was claimed but never marked stays
-  unsent (at most once: a missed day is better than a duplicate);
+  never be posted twice, even across a crash (see `bot.storage.daily_posts`);
 - a quiz slot is taken with a compare-and-set on the old `next_run_at` (`advance_quiz_schedule`),
   so two overlapping ticks cannot both start it.
 
@@ -19,15 +19,12 @@ stored as integer epoch seconds.
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.core.schedule import (
-    DAILY_MAX_ATTEMPTS,
-    DailyPost,
     DailySettings,
     QuizSchedule,
-    TermPick,
     UnknownSchedule,
     check_schedule_limit,
     days_to_mask,
@@ -37,23 +34,7 @@ from bot.core.schedule import (
     next_daily_run,
     next_run,
 )
-from bot.storage.database import Database
-
-
-async def _run(conn, sql: str, params: tuple = ()) -> None:
-    """Execute and close the cursor at once (an open cursor would block COMMIT)."""
-    async with conn.execute(sql, params):
-        pass
-
-
-def _ts(moment: datetime) -> int:
-    if moment.tzinfo is None:
-        raise ValueError("times must be timezone-aware (UTC)")
-    return int(moment.timestamp())
-
-
-def _dt(seconds: int | None) -> datetime | None:
-    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+from bot.storage.daily_posts import DailyPosts, epoch, from_epoch, run_sql
 
 
 def _hm(text: str) -> time:
@@ -89,20 +70,20 @@ def _daily(row) -> DailySettings:
     last = date.fromisoformat(row[7]) if row[7] else None
     order = list(json.loads(row[8]))
     return DailySettings(
-        row[0], row[1], _hm(row[2]), row[3], bool(row[4]), row[5], _dt(row[6]), last, order, *row[9:]
+        row[0], row[1], _hm(row[2]), row[3], bool(row[4]), row[5], from_epoch(row[6]), last, order, *row[9:]
     )
 
 
 def _quiz(row) -> QuizSchedule:
     days, at, paused = mask_to_days(row[4]), _hm(row[5]), bool(row[10])
-    return QuizSchedule(*row[:4], days, at, *row[6:10], paused, *row[11:13], _dt(row[13]), _dt(row[14]), row[15])
+    return QuizSchedule(
+        *row[:4], days, at, *row[6:10], paused, *row[11:13], from_epoch(row[13]), from_epoch(row[14]), row[15]
+    )
 
 
-class ScheduleStore:
-    """SQL for schedules over the bot's `Database`. Methods never touch Discord."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
+class ScheduleStore(DailyPosts):
+    """SQL for schedules over the bot's `Database` (the daily term's posts: `DailyPosts`).
+    Methods never touch Discord."""
 
     # --- server time zone -------------------------------------------------------------------
 
@@ -114,9 +95,9 @@ class ScheduleStore:
     async def set_timezone(self, guild_id: int, zone: ZoneInfo, now: datetime) -> None:
         """Set the server's zone and move its daily term and quiz schedules to their next local
         slots in the new zone, all in one transaction (no immediate catch-up post)."""
-        stamp = _ts(now)
+        stamp = epoch(now)
         async with self.db.transaction() as conn:
-            await _run(
+            await run_sql(
                 conn,
                 "INSERT INTO guild_settings (guild_id, timezone, updated_at) VALUES (?, ?, ?)"
                 " ON CONFLICT (guild_id) DO UPDATE SET timezone = excluded.timezone, updated_at = excluded.updated_at",
@@ -129,10 +110,10 @@ class ScheduleStore:
             if daily:
                 last = date.fromisoformat(daily[1]) if daily[1] else None
                 nxt = next_daily_run(now, zone, _hm(daily[0]), last, catch_up=False)
-                await _run(
+                await run_sql(
                     conn,
                     "UPDATE daily_settings SET next_run_at = ?, updated_at = ? WHERE guild_id = ?",
-                    (_ts(nxt), stamp, guild_id),
+                    (epoch(nxt), stamp, guild_id),
                 )
             async with conn.execute(
                 "SELECT id, days, time FROM quiz_schedules WHERE guild_id = ?", (guild_id,)
@@ -140,7 +121,9 @@ class ScheduleStore:
                 quizzes = await cur.fetchall()
             for schedule_id, mask, at in quizzes:
                 nxt = next_run(mask_to_days(mask), _hm(at), zone, now)
-                await _run(conn, "UPDATE quiz_schedules SET next_run_at = ? WHERE id = ?", (_ts(nxt), schedule_id))
+                await run_sql(
+                    conn, "UPDATE quiz_schedules SET next_run_at = ? WHERE id = ?", (epoch(nxt), schedule_id)
+                )
 
     # --- daily term: settings ---------------------------------------------------------------
 
@@ -157,9 +140,9 @@ class ScheduleStore:
         zone = await self.get_timezone(guild_id)
         current = await self.get_daily(guild_id)
         last = current.last_posted_date if current else None
-        nxt = _ts(next_daily_run(now, zone, post_time, last, catch_up=False))
+        nxt = epoch(next_daily_run(now, zone, post_time, last, catch_up=False))
         async with self.db.transaction() as conn:
-            await _run(
+            await run_sql(
                 conn,
                 "INSERT INTO daily_settings (guild_id, channel_id, post_time, topic, enabled, paused_reason,"
                 " next_run_at, updated_at) VALUES (?, ?, ?, ?, 1, NULL, ?, ?)"
@@ -169,7 +152,7 @@ class ScheduleStore:
                 " rotation_order = CASE WHEN topic IS excluded.topic THEN rotation_order ELSE '[]' END,"
                 " rotation_pos = CASE WHEN topic IS excluded.topic THEN rotation_pos ELSE 0 END,"
                 " topic = excluded.topic",
-                (guild_id, channel_id, format_time(post_time), topic, nxt, _ts(now)),
+                (guild_id, channel_id, format_time(post_time), topic, nxt, epoch(now)),
             )
         return await self.get_daily(guild_id)
 
@@ -189,117 +172,26 @@ class ScheduleStore:
             return False
         nxt = next_daily_run(now, settings.zone, settings.post_time, settings.last_posted_date, catch_up=False)
         return await self._update_daily(
-            guild_id, "enabled = 1, paused_reason = NULL, next_run_at = ?", (_ts(nxt),), now
+            guild_id, "enabled = 1, paused_reason = NULL, next_run_at = ?", (epoch(nxt),), now
         )
 
     async def reschedule_daily(self, guild_id: int, next_run_at: datetime, now: datetime) -> bool:
         """Store when the loop should look at this server again (e.g. `next_daily_run(...)`)."""
-        return await self._update_daily(guild_id, "next_run_at = ?", (_ts(next_run_at),), now)
+        return await self._update_daily(guild_id, "next_run_at = ?", (epoch(next_run_at),), now)
 
     async def _update_daily(self, guild_id: int, assignments: str, params: tuple, now: datetime) -> bool:
         async with self.db.transaction() as conn:
             async with conn.execute(
                 f"UPDATE daily_settings SET {assignments}, updated_at = ? WHERE guild_id = ? RETURNING guild_id",
-                (*params, _ts(now), guild_id),
+                (*params, epoch(now), guild_id),
             ) as cur:
                 return bool(await cur.fetchall())
 
     async def due_daily(self, now: datetime, limit: int = 500) -> list[DailySettings]:
         """Active servers whose `next_run_at` has come, oldest first (at most `limit`).
         Check each with `daily_due`: a due row is a reason to look, not proof a post is owed."""
-        rows = await self.db.fetchall(DUE_DAILY_SQL, (_ts(now), limit))
+        rows = await self.db.fetchall(DUE_DAILY_SQL, (epoch(now), limit))
         return [_daily(r) for r in rows]
-
-    # --- daily term: posts ------------------------------------------------------------------
-
-    async def claim_daily_post(
-        self, guild_id: int, local_date: date, term_id: str, now: datetime, *, rotation: TermPick | None = None
-    ) -> bool:
-        """Take today's post before sending it. True: send `term_id` now. False: this local date
-        is already sent, being sent, or given up after `DAILY_MAX_ATTEMPTS`.
-
-        A 'failed' row is claimed again (attempts + 1, `term_id` replaced), so the caller retries
-        within the same local day; pass the failed post's term (see `unsent_today`) to resend it.
-        `rotation`, if given, is stored in the same transaction, so the rotation advances exactly
-        when a term is claimed.
-        """
-        stamp = _ts(now)
-        async with self.db.transaction() as conn:
-            async with conn.execute(
-                "INSERT INTO daily_posts (guild_id, local_date, term_id, status, created_at, claimed_at)"
-                " VALUES (?, ?, ?, 'pending', ?, ?)"
-                " ON CONFLICT (guild_id, local_date) DO UPDATE SET status = 'pending', term_id = excluded.term_id,"
-                " attempts = attempts + 1, claimed_at = excluded.claimed_at"
-                " WHERE daily_posts.status = 'failed' AND daily_posts.attempts < ?"
-                " RETURNING attempts",
-                (guild_id, local_date.isoformat(), term_id, stamp, stamp, DAILY_MAX_ATTEMPTS),
-            ) as cur:
-                claimed = bool(await cur.fetchall())
-            if claimed and rotation is not None:
-                await _run(
-                    conn,
-                    "UPDATE daily_settings SET rotation_order = ?, rotation_pos = ?, updated_at = ? WHERE guild_id = ?",
-                    (json.dumps(rotation.order), rotation.position, stamp, guild_id),
-                )
-        return claimed
-
-    async def mark_sent(
-        self, guild_id: int, local_date: date, message_id: int, now: datetime, next_run_at: datetime
-    ) -> None:
-        """Record the sent message, and that this date is posted; the loop looks again at
-        `next_run_at` (tomorrow's slot: `next_daily_run(now, zone, post_time, local_date)`)."""
-        async with self.db.transaction() as conn:
-            await _run(
-                conn,
-                "UPDATE daily_posts SET status = 'sent', message_id = ?, sent_at = ?, last_error = NULL"
-                " WHERE guild_id = ? AND local_date = ?",
-                (message_id, _ts(now), guild_id, local_date.isoformat()),
-            )
-            await _run(
-                conn,
-                "UPDATE daily_settings SET last_posted_date = max(COALESCE(last_posted_date, ''), ?),"
-                " next_run_at = ?, updated_at = ? WHERE guild_id = ?",
-                (local_date.isoformat(), _ts(next_run_at), _ts(now), guild_id),
-            )
-
-    async def mark_failed(
-        self,
-        guild_id: int,
-        local_date: date,
-        error: str,
-        now: datetime,
-        retry_at: datetime,
-        pause_reason: str | None = None,
-    ) -> None:
-        """Record a failed send. The loop looks again at `retry_at` (`daily_retry_at(...)`: later
-        today, or tomorrow once today is given up); `pause_reason` also pauses the daily term
-        (e.g. "channel deleted") until a teacher resumes it."""
-        async with self.db.transaction() as conn:
-            await _run(
-                conn,
-                "UPDATE daily_posts SET status = 'failed', last_error = ? WHERE guild_id = ? AND local_date = ?",
-                (error[:500], guild_id, local_date.isoformat()),
-            )
-            await _run(
-                conn,
-                "UPDATE daily_settings SET next_run_at = ?, paused_reason = COALESCE(?, paused_reason),"
-                " updated_at = ? WHERE guild_id = ?",
-                (_ts(retry_at), pause_reason, _ts(now), guild_id),
-            )
-
-    async def unsent_today(self, guild_id: int, local_date: date) -> DailyPost | None:
-        """The server's post for `local_date` if it exists and is not sent (pending or failed),
-        e.g. to resend the same term, or to show a teacher why today's post is missing."""
-        row = await self.db.fetchone(
-            "SELECT guild_id, local_date, term_id, status, message_id, created_at, sent_at, attempts, last_error"
-            " FROM daily_posts WHERE guild_id = ? AND local_date = ? AND status != 'sent'",
-            (guild_id, local_date.isoformat()),
-        )
-        if row is None:
-            return None
-        return DailyPost(
-            row[0], date.fromisoformat(row[1]), row[2], row[3], row[4], _dt(row[5]), _dt(row[6]), row[7], row[8]
-        )
 
     # --- scheduled quizzes ------------------------------------------------------------------
 
@@ -320,7 +212,7 @@ class ScheduleStore:
         """Add a weekly quiz; its first slot is the next one after `now`. Raises `BadInput` when
         the server already has `MAX_QUIZ_SCHEDULES` (checked inside the write transaction)."""
         zone = await self.get_timezone(guild_id)
-        first = _ts(next_run(days, local_time, zone, now))
+        first = epoch(next_run(days, local_time, zone, now))
         async with self.db.transaction() as conn:
             async with conn.execute(
                 "SELECT COUNT(*), COALESCE(MAX(number), 0) FROM quiz_schedules WHERE guild_id = ?", (guild_id,)
@@ -328,7 +220,7 @@ class ScheduleStore:
                 count, highest = await cur.fetchone()
             check_schedule_limit(count)
             place = (guild_id, highest + 1, channel_id, days_to_mask(days), format_time(local_time))
-            rest = (questions, topic, mode, seconds, created_by, _ts(now), first)
+            rest = (questions, topic, mode, seconds, created_by, epoch(now), first)
             async with conn.execute(_INSERT_QUIZ, place + rest) as cur:
                 (new_id,) = await cur.fetchone()
         return await self._quiz_by_id(new_id)
@@ -361,7 +253,7 @@ class ScheduleStore:
     async def resume_quiz_schedule(self, guild_id: int, number: int, now: datetime) -> QuizSchedule:
         """Resume schedule #`number` from its next slot after `now` (missed slots are not run)."""
         schedule = await self.get_quiz_schedule(guild_id, number)
-        nxt = _ts(next_run(schedule.days, schedule.local_time, schedule.zone, now))
+        nxt = epoch(next_run(schedule.days, schedule.local_time, schedule.zone, now))
         await self._update_quiz(guild_id, number, "paused = 0, paused_reason = NULL, next_run_at = ?", (nxt,))
         return await self.get_quiz_schedule(guild_id, number)
 
@@ -388,7 +280,7 @@ class ScheduleStore:
         async with self.db.transaction() as conn:
             async with conn.execute(
                 "UPDATE daily_settings SET paused_reason = ?, updated_at = ? WHERE channel_id = ? RETURNING guild_id",
-                (reason, _ts(now), channel_id),
+                (reason, epoch(now), channel_id),
             ) as cur:
                 count = len(await cur.fetchall())
             async with conn.execute(
@@ -400,7 +292,7 @@ class ScheduleStore:
 
     async def due_quiz_schedules(self, now: datetime, limit: int = 500) -> list[QuizSchedule]:
         """Unpaused quiz schedules whose slot has come, oldest first (at most `limit`)."""
-        rows = await self.db.fetchall(DUE_QUIZ_SQL, (_ts(now), limit))
+        rows = await self.db.fetchall(DUE_QUIZ_SQL, (epoch(now), limit))
         return [_quiz(r) for r in rows]
 
     async def advance_quiz_schedule(
@@ -409,11 +301,11 @@ class ScheduleStore:
         """Take the slot `expected_next_run_at` and move the schedule to `next_run_at`; commit
         before the quiz starts. A compare-and-set: False if the stored slot is no longer the
         expected one (another tick took it, or a teacher changed the schedule): then do nothing."""
-        expected = _ts(expected_next_run_at)
+        expected = epoch(expected_next_run_at)
         async with self.db.transaction() as conn:
             async with conn.execute(
                 "UPDATE quiz_schedules SET next_run_at = ?, last_run_at = ? WHERE id = ? AND next_run_at = ?"
                 " RETURNING id",
-                (_ts(next_run_at), expected, schedule_id, expected),
+                (epoch(next_run_at), expected, schedule_id, expected),
             ) as cur:
                 return bool(await cur.fetchall())

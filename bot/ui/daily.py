@@ -7,10 +7,12 @@ from datetime import datetime
 import discord
 
 from bot.core.questions import Kind, Question
-from bot.core.schedule import DailyPost, DailySettings, describe_zone, format_time
+from bot.core.schedule import NONCE_WINDOW, DailyPost, DailySettings
+from bot.ui import limits
 from bot.ui.limits import Panel
 from bot.ui.messages import clip
 from bot.ui.terms import term_embed
+from bot.ui.times import calendar_date, clock, describe_zone, moment, zone_label
 from content.model import Deck, Term
 
 DAILY_COLOUR = discord.Colour.from_rgb(241, 143, 1)
@@ -19,17 +21,6 @@ WRONG_COLOUR = discord.Colour.red()
 # The term id is the last part of every custom_id below; Discord allows 100 characters in all.
 _TERM = r"(?P<term>[a-z0-9-]{1,80})"
 _KEY = r"(?:[A-D]|true|false)"
-
-
-def timestamp(moment: datetime) -> str:
-    """A Discord timestamp: every reader sees it in their own time zone, plus "in 3 hours"."""
-    return f"{discord.utils.format_dt(moment, 'F')} ({discord.utils.format_dt(moment, 'R')})"
-
-
-def local_text(moment: datetime, zone) -> str:
-    """ "Mon 2 Mar, 09:00" in the server's zone."""
-    local = moment.astimezone(zone)
-    return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
 
 
 # --- the post ---------------------------------------------------------------------------------
@@ -164,12 +155,24 @@ def result_embed(term: Term, *, correct: bool, choice: str, answer: str, recorde
 
 
 def schedule_text(settings: DailySettings, deck: Deck) -> str:
-    """ "every day at 09:00 (America/New_York) in #class, from Metrics"."""
+    """ "every day at **09:00** (America/New_York) in #class, from Metrics"."""
     topic = f"**{deck.topic_name(settings.topic)}**" if settings.topic else "all topics"
-    return (
-        f"every day at **{format_time(settings.post_time)}** ({settings.timezone}) "
-        f"in <#{settings.channel_id}>, from {topic}"
-    )
+    when = f"**{clock(settings.post_time)}** ({zone_label(settings.zone)})"
+    return f"every day at {when} in <#{settings.channel_id}>, from {topic}"
+
+
+def today_post_text(post: DailyPost, settings: DailySettings, now: datetime) -> str | None:
+    """Why today's term is not (known to be) in the channel, or None when nothing went wrong."""
+    tries = f"{post.attempts} attempt{'s' if post.attempts != 1 else ''}"
+    if post.status == "failed":
+        return f"Not sent yet ({tries}): {post.last_error}"
+    if not post.unconfirmed:
+        return None
+    said = f"Discord didn't confirm it ({tries}; {post.last_error}), so it may be in <#{settings.channel_id}> already."
+    until = post.claimed_at + NONCE_WINDOW
+    if now < until:
+        return f"{said} Sent again only until {moment(until)}, while Discord drops a copy, so never twice."
+    return f"{said} Not sent again today, so it never appears twice."
 
 
 def daily_status_embed(
@@ -191,17 +194,11 @@ def daily_status_embed(
         embed.add_field(name="Status", value="Off. Run /daily set to turn it back on.", inline=False)
     else:
         nxt = max(settings.next_run_at, now)
-        embed.add_field(
-            name="Next post", value=f"{local_text(nxt, settings.zone)} · {timestamp(nxt)}", inline=False
-        )
+        embed.add_field(name="Next post", value=moment(nxt), inline=False)
     if settings.last_posted_date is not None:
-        embed.add_field(name="Last posted", value=f"{settings.last_posted_date:%A %d %B %Y}", inline=True)
-    if today_post is not None and today_post.status == "failed" and settings.active:
-        embed.add_field(
-            name="⚠️ Today's post",
-            value=clip(f"Not sent yet ({today_post.attempts} attempts): {today_post.last_error}", 1024),
-            inline=False,
-        )
+        embed.add_field(name="Last posted", value=calendar_date(settings.last_posted_date), inline=True)
+    if today_post is not None and settings.active and (problem := today_post_text(today_post, settings, now)):
+        embed.add_field(name="⚠️ Today's post", value=clip(problem, limits.FIELD_VALUE), inline=False)
     done = len(settings.rotation_order) and settings.rotation_pos
     if done:
         embed.add_field(

@@ -10,6 +10,7 @@ from bot.decks import BUILTIN_SUFFIX, clash_note
 from bot.storage.decks import DeckInfo
 from bot.ui.limits import Panel
 from bot.ui.messages import clip, reply_error, safe
+from bot.ui.times import relative
 from content.importer import Problem
 
 DECK_COLOUR = discord.Colour.from_rgb(46, 134, 171)
@@ -43,7 +44,7 @@ def imported_text(info: DeckInfo, topics: int, clashes: Sequence[str] = ()) -> s
 def deck_list_embed(decks: Sequence[DeckInfo], builtin_name: str, builtin_terms: int, builtin_on: bool):
     lines = [f"{'✅' if builtin_on else '▫️'} **{builtin_name}**{BUILTIN_SUFFIX} · {builtin_terms} terms"]
     for deck in decks:
-        when = discord.utils.format_dt(deck.created_at, "d")
+        when = relative(deck.created_at)
         by = f" by <@{deck.created_by}>" if deck.created_by else ""  # 0: the command line, or a forgotten member
         lines.append(
             f"{'✅' if deck.in_use else '▫️'} **{safe(deck.name)}** · {deck.term_count} terms · imported {when}{by}"

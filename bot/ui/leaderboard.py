@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import discord
 
 from bot.core.quiz import week_start
 from bot.ui.limits import Panel
 from bot.ui.messages import reply_error
+from bot.ui.times import calendar_date, zone_label
 
 PAGE_SIZE = 10
 SORT_TITLES = {"points": "points", "accuracy": "accuracy", "rounds_won": "rounds won"}
@@ -14,15 +17,22 @@ SORT_TITLES = {"points": "points", "accuracy": "accuracy", "rounds_won": "rounds
 
 def _period_title(period: str, key: str, zone) -> str:
     if period == "week":
-        return f"week of {week_start(key):%A %d %B %Y} ({zone.key})"
+        return f"week of {calendar_date(week_start(key))} ({zone_label(zone)})"
     if period == "month":
-        return f"{key[1:]}"
+        return f"{date.fromisoformat(key[1:] + '-01'):%B %Y}"
     return "all time"
 
 
-def _line(rank: int, row, sort: str) -> str:
-    stats = f"{row.points:,} pts · {row.accuracy:.0%} right ({row.correct}/{row.answered}) · {row.rounds_won} won"
-    return f"**{rank}.** <@{row.user_id}> · {stats}"
+#: How each period is said in a sentence ("No quiz answers yet this week").
+_IN_PERIOD = {"week": " this week", "month": " this month", "all": ""}
+
+
+def _stats(row) -> str:
+    return f"{row.points:,} pts · {row.accuracy:.0%} right ({row.correct}/{row.answered}) · {row.rounds_won} won"
+
+
+def _line(rank: int, row) -> str:
+    return f"**{rank}.** <@{row.user_id}> · {_stats(row)}"
 
 
 def leaderboard_message(guild, *, period, sort, key, zone, page, total, rows, mine, owner):
@@ -30,18 +40,17 @@ def leaderboard_message(guild, *, period, sort, key, zone, page, total, rows, mi
         title=f"🏆 Leaderboard · {_period_title(period, key, zone)}",
         colour=discord.Colour.gold(),
     )
+    when = _IN_PERIOD[period]
     if not rows:
-        embed.description = "No quiz answers yet in this period. Start a round with /quiz start!"
+        embed.description = f"No quiz answers yet{when}. Start a round with /quiz start!"
     else:
-        embed.description = "\n".join(_line(page * PAGE_SIZE + i + 1, r, sort) for i, r in enumerate(rows))
+        embed.description = "\n".join(_line(page * PAGE_SIZE + i + 1, r) for i, r in enumerate(rows))
     pages = max(1, -(-total // PAGE_SIZE))
     if mine is not None:
         rank, row = mine
-        embed.add_field(name="Your rank", value=f"#{rank} of {total} · {_line(rank, row, sort)}", inline=False)
+        embed.add_field(name="Your rank", value=f"#{rank} of {total} · {_stats(row)}", inline=False)
     else:
-        embed.add_field(
-            name="Your rank", value="You haven't answered a quiz question in this period yet.", inline=False
-        )
+        embed.add_field(name="Your rank", value=f"You haven't answered a quiz question{when} yet.", inline=False)
     embed.set_footer(text=f"Sorted by {SORT_TITLES[sort]} · page {page + 1} of {pages}")
     view = None
     if pages > 1:

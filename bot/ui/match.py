@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import discord
 
@@ -10,6 +11,7 @@ from bot.core.questions import mask_name
 from bot.storage.study import MatchTime
 from bot.ui.limits import Panel
 from bot.ui.messages import clip, component_errors, reply_error
+from bot.ui.times import relative
 from content.model import Term
 
 MATCH_COLOUR = discord.Colour.from_rgb(155, 89, 182)
@@ -83,7 +85,7 @@ def board_embed(
     embed.add_field(
         name="Penalties", value=f"{penalties} (+{penalties * 5} s)" if penalties else "none yet", inline=True
     )
-    embed.add_field(name="Started", value=f"<t:{started_ts}:R>", inline=True)
+    embed.add_field(name="Started", value=relative(datetime.fromtimestamp(started_ts, UTC)), inline=True)
     embed.set_footer(text=HOW_TO)
     return embed
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
 import discord
 
 from bot.core.questions import Kind, Question
-from bot.core.quiz import MAX_POINTS, MIN_POINTS, Player, Reveal
+from bot.core.quiz import MAX_POINTS, MIN_POINTS, Player, Reveal, places
 from bot.ui.limits import Panel
-from bot.ui.messages import clip, component_errors
+from bot.ui.messages import clip, component_errors, member_name, reply_error
 from content.model import Deck
 
 QUIZ_COLOUR = discord.Colour.from_rgb(88, 101, 242)
@@ -90,38 +91,92 @@ def question_view(round_id: int, number: int, question: Question) -> discord.ui.
     return view
 
 
+#: Which cog answers the typed-answer boxes of each feature (`typed:<feature>:<state>`).
+TYPED_ANSWER_COGS = {"quiz": "Quiz", "test": "Practice"}
+_TYPED_ID = re.compile(r"typed:(?P<feature>[a-z]+):(?P<state>[A-Za-z0-9:]{1,80})")
+BOX_EXPIRED = "This answer box has expired. Click the answer button again."
+
+
 class TypedAnswerModal(discord.ui.Modal):
+    """The box for a typed answer, in a quiz or a practice test.
+
+    Its state is in its custom_id (`typed:<feature>:<state>`, like ChoiceButton's), and discord.py
+    never keeps it in memory: answer_typed_submission() answers every submission, also one sent
+    after a restart or after the box sat open for a long time. Boxes of one question share a
+    custom_id, which is harmless because nothing is kept per box.
+    """
+
     answer = discord.ui.TextInput(
         label="Your answer", placeholder="The term, e.g. Customer Loyalty", max_length=100, custom_id="answer"
     )
 
-    def __init__(self, on_submit_answer, number: int) -> None:
-        super().__init__(title=f"Question {number}: type the term", timeout=300)
-        self._on_submit_answer = on_submit_answer
+    def __init__(self, feature: str, state: str, number: int) -> None:
+        super().__init__(title=f"Question {number}: type the term", custom_id=f"typed:{feature}:{state}")
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        async with component_errors(interaction, "typed quiz answer"):
-            await self._on_submit_answer(interaction, self.answer.value)
+    def is_finished(self) -> bool:
+        return True  # so send_modal does not store it: submissions go to answer_typed_submission
+
+
+def _submitted_value(components: list, custom_id: str) -> str:
+    """The value of one text input in a modal submission's components (rows or labels)."""
+    for component in components:
+        inner = component.get("components") or ([component["component"]] if "component" in component else [])
+        if inner:
+            found = _submitted_value(inner, custom_id)
+            if found:
+                return found
+        elif component.get("custom_id") == custom_id:
+            return component.get("value") or ""
+    return ""
+
+
+async def answer_typed_submission(interaction: discord.Interaction) -> bool:
+    """Answer a submitted typed-answer box from its custom_id: the feature's cog gets
+    `on_typed_answer(interaction, state, text)`. False when the interaction is not such a box."""
+    if interaction.type is not discord.InteractionType.modal_submit:
+        return False
+    match = _TYPED_ID.fullmatch((interaction.data or {}).get("custom_id", ""))
+    if match is None:
+        return False
+    feature = match["feature"]
+    async with component_errors(interaction, f"typed answer ({feature})"):
+        cog = interaction.client.get_cog(TYPED_ANSWER_COGS.get(feature, ""))
+        if cog is None:
+            await reply_error(interaction, BOX_EXPIRED)
+        else:
+            text = _submitted_value((interaction.data or {}).get("components") or [], "answer")
+            await cog.on_typed_answer(interaction, match["state"], text)
+    return True
+
+
+def answer_text(question: Question, deck: Deck) -> str:
+    """The right answer and its definition, each said once."""
+    term = deck.get(question.term_id)
+    definition = f"> {clip(term.definition, 1500)}"
+    if question.kind is Kind.DEFINITION:
+        return f"✅ **{question.answer}** · **{term.name}** means:\n{definition}"
+    if question.kind is Kind.TERM:
+        return f"✅ **{question.option_label(question.answer)}**\n{definition}"
+    if question.kind is Kind.TRUE_FALSE:
+        if question.answer == "true":
+            return f"✅ **True**: **{term.name}** means:\n{definition}"
+        shown = deck.get(question.shown_term_id)
+        return f"✅ **False**: that was the definition of **{shown.name}**. **{term.name}** means:\n{definition}"
+    return f"✅ **{term.name}**\n{definition}"
 
 
 def reveal_embed(reveal: Reveal, total: int, deck: Deck, names: dict[int, str]) -> discord.Embed:
+    """The closed question: the right answer once, how many chose each option, who was right, the fastest."""
     q = reveal.question
-    term = deck.get(q.term_id)
-    if q.kind is Kind.TYPED:
-        right_text = term.name
-    elif q.kind is Kind.TRUE_FALSE:
-        right_text = (
-            "True" if q.answer == "true" else f"False: that is the definition of {deck.get(q.shown_term_id).name}"
-        )
-    else:
-        right_text = q.option_label(q.answer)
     embed = Panel(
         title=f"Question {reveal.question_no}/{total} · closed",
-        description=clip(q.prompt, 2000),
+        description=answer_text(q, deck),
         colour=CLOSED_COLOUR,
     )
-    embed.add_field(name="✅ Answer", value=clip(right_text, 1024), inline=False)
-    embed.add_field(name=term.name, value=clip(term.definition, 1024), inline=False)
+
+    def name(user_id: int) -> str:
+        return member_name(names[user_id]) if user_id in names else mention(user_id)
+
     if q.options:
         split = "  ".join(
             f"**{key if q.kind is not Kind.TRUE_FALSE else key.title()}** {count}"
@@ -130,7 +185,7 @@ def reveal_embed(reveal: Reveal, total: int, deck: Deck, names: dict[int, str]) 
     else:
         split = f"right {reveal.split['right']} · wrong {reveal.split['wrong']}"
     embed.add_field(name="Answers", value=split or "none", inline=False)
-    right = ", ".join(names.get(uid, mention(uid)) for uid in reveal.right[:20])
+    right = ", ".join(name(uid) for uid in reveal.right[:20])
     more = len(reveal.right) - 20
     embed.add_field(
         name="Right", value=clip(right + (f" and {more} more" if more > 0 else ""), 1024) or "nobody", inline=False
@@ -139,36 +194,30 @@ def reveal_embed(reveal: Reveal, total: int, deck: Deck, names: dict[int, str]) 
         fast = reveal.fastest
         embed.add_field(
             name="⚡ Fastest",
-            value=f"{names.get(fast.user_id, mention(fast.user_id))} "
-            f"in {fast.elapsed_ms / 1000:.1f} s (+{fast.points} points)",
+            value=f"{name(fast.user_id)} in {fast.elapsed_ms / 1000:.1f} s (+{fast.points} points)",
             inline=False,
         )
     return embed
 
 
 def standings_lines(players: Sequence[Player], limit: int = 25) -> str:
+    """One line per player; equal points share a place (and a medal: the first three places that scored)."""
     lines = []
-    for i, p in enumerate(players[:limit]):
-        badge = MEDALS[i] if i < 3 else f"{i + 1}."
-        lines.append(
-            f"{badge} **{discord.utils.escape_markdown(p.name)}**: {p.points:,} points "
-            f"({p.correct}/{p.answered} right)"
-        )
+    for place, p in zip(places(list(players[:limit])), players[:limit], strict=True):
+        badge = MEDALS[place - 1] if place <= 3 and p.points > 0 else f"{place}."  # no medal for 0 points
+        lines.append(f"{badge} **{member_name(p.name)}** · {p.points:,} points ({p.correct}/{p.answered} right)")
     if len(players) > limit:
         lines.append(f"… and {len(players) - limit} more")
     return "\n".join(lines)
 
 
 def podium_embed(players: Sequence[Player], *, title: str, note: str = "") -> discord.Embed:
+    """The end of a round: the standings, once, with medals for the first three places."""
     embed = Panel(title=title, colour=discord.Colour.gold())
     if not players:
         embed.description = note or "Nobody answered, so there is no podium this time."
         return embed
-    podium = "\n".join(
-        f"{MEDALS[i]} **{discord.utils.escape_markdown(p.name)}** · {p.points:,}"
-        for i, p in enumerate(players[:3])
-    )
-    embed.description = clip((note + "\n\n" if note else "") + podium, 4096)
-    embed.add_field(name="Standings", value=clip(standings_lines(players), 1024), inline=False)
-    embed.set_footer(text="Points are saved to /leaderboard.")
+    embed.description = clip((note + "\n\n" if note else "") + standings_lines(players), 4096)
+    tie = len(set(places(list(players)))) < len(players)
+    embed.set_footer(text=("Equal points share a place. " if tie else "") + "Points are saved to /leaderboard.")
     return embed

@@ -15,6 +15,7 @@ import discord
 from bot.core import srs
 from bot.ui.limits import Panel
 from bot.ui.messages import clip, component_errors
+from bot.ui.times import moment, relative
 from content.model import Deck, ListQuestion, OpenQuestion, Term
 
 Card = Term | OpenQuestion | ListQuestion
@@ -62,11 +63,6 @@ def b36(number: int) -> str:
         digits = _B36[rest] + digits
         if not number:
             return digits
-
-
-def ts(at: datetime, style: str = "R") -> str:
-    """A Discord timestamp: every member sees it in their own time zone."""
-    return f"<t:{int(at.timestamp())}:{style}>"
 
 
 # ----------------------------------------------------------------------------- session state
@@ -218,7 +214,7 @@ def front_embed(
     if is_new or due is None:
         status = f"🆕 New {_kind(card)}"
     else:
-        status = f"🔁 {_kind(card).capitalize()} to review · due {ts(due)}"
+        status = f"🔁 {_kind(card).capitalize()} to review · due {relative(due)}"
     embed = Panel(
         title=clip(card_title(card), 256), description=f"{status}\n\n{_hint(card)}", colour=REVIEW_COLOUR
     )
@@ -253,7 +249,7 @@ def back_embed(card: Card, deck: Deck, *, number: int, scope_note: str = "") -> 
 
 def rated_line(rating: int, due: datetime) -> str:
     """The note above the next card: what the last rating did."""
-    return f"Rated **{rating}** ({rating_name(rating)}) · that card comes back {ts(due)}."
+    return f"Rated **{rating}** ({rating_name(rating)}) · that card comes back {relative(due)}."
 
 
 # ----------------------------------------------------------------------------- when it stops
@@ -273,7 +269,7 @@ class WhatNext:
 def what_next_text(nxt: WhatNext) -> str:
     lines = []
     if nxt.next_due is not None:
-        lines.append(f"⏰ Next card due {ts(nxt.next_due)} ({ts(nxt.next_due, 'f')}).")
+        lines.append(f"⏰ Next card due {moment(nxt.next_due)}.")
     # A review of a test's misses has no new cards: only the due time matters there.
     if nxt.new_waiting and not nxt.missed_scope:
         if not nxt.new_included:
@@ -281,7 +277,7 @@ def what_next_text(nxt: WhatNext) -> str:
                 f"🆕 {nxt.new_waiting} new cards are waiting: run /review with `new: True` to start them."
             )
         elif nxt.new_unlock is not None:
-            lines.append(f"🆕 You've started today's new cards; more unlock {ts(nxt.new_unlock)}.")
+            lines.append(f"🆕 You've started today's new cards; more unlock {relative(nxt.new_unlock)}.")
     if not lines:
         lines.append("You have studied every card here. Try another topic, or /test yourself.")
     return "\n".join(lines)

@@ -7,20 +7,27 @@ from zoneinfo import ZoneInfo
 
 import discord
 
-from bot.core.schedule import MAX_QUIZ_SCHEDULES, DailySettings, QuizSchedule, describe_zone
+from bot.core.schedule import MAX_QUIZ_SCHEDULES, DailySettings, QuizSchedule
+from bot.core.zones import fixed_offset
 from bot.ui.daily import schedule_text
 from bot.ui.limits import Panel
+from bot.ui.times import describe_zone, zone_label, zone_now
 from content.model import Deck
 
 SETTINGS_COLOUR = discord.Colour.blurple()
 
 
 def zone_set_text(zone: ZoneInfo, now: datetime) -> str:
-    local = now.astimezone(zone)
+    text = (
+        f"🕒 This server's time zone is now **{describe_zone(zone, now)}**; it is {zone_now(now, zone)} there. "
+        "The daily term, scheduled quizzes and weekly leaderboards follow it"
+    )
+    minutes = fixed_offset(zone)
+    if minutes is None:
+        return text + ", summer time included."
     return (
-        f"🕒 This server's time zone is now **{describe_zone(zone, now)}**; it is {local:%H:%M} there "
-        f"({local:%A}). The daily term, scheduled quizzes and weekly leaderboards follow it, "
-        "summer time included."
+        f"{text}. {zone_label(zone)} never changes for summer time: if your clocks do, set your city's zone "
+        f"instead (type UTC{minutes // 60:+d} in the zone option to see the cities at this offset)."
     )
 
 
@@ -28,10 +35,9 @@ def settings_embed(
     zone: ZoneInfo, now: datetime, daily: DailySettings | None, schedules: list[QuizSchedule], deck: Deck
 ) -> discord.Embed:
     """/settings show: the zone and a one-line summary of each scheduled feature."""
-    local = now.astimezone(zone)
     embed = Panel(title="⚙️ Server settings", colour=SETTINGS_COLOUR)
     embed.add_field(
-        name="Time zone", value=f"{describe_zone(zone, now)} · now {local:%A %H:%M} there", inline=False
+        name="Time zone", value=f"{describe_zone(zone, now)} · now {zone_now(now, zone)} there", inline=False
     )
     if daily is None:
         daily_text = "Not set up · /daily set"

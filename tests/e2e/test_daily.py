@@ -11,6 +11,7 @@ import discord
 import pytest
 from simcord._clock import Clock
 
+from bot.ui import limits
 from tests.e2e.helpers import let_use, rows
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -67,15 +68,23 @@ def field(embed, name: str) -> str:
     return next(f.value for f in embed.fields if f.name == name)
 
 
+def shown_at(moment: datetime) -> str:
+    """How every screen shows a moment: one Discord timestamp, in each reader's own zone, and
+    how far off it is (bot/ui/times.py)."""
+    return f"<t:{int(moment.timestamp())}:f> (<t:{int(moment.timestamp())}:R>)"
+
+
 async def test_set_show_and_off(world):
     result = await set_daily(world, time="9pm", zone="America/New_York")
     assert "every day at **21:00** (America/New_York)" in result.response.content
     nine_pm = datetime(2026, 1, 1, 2, tzinfo=UTC)  # it is 19:00 on Wednesday in New York: 21:00 comes first
-    assert f"<t:{int(nine_pm.timestamp())}:F>" in result.response.content
+    assert f"Next post: {shown_at(nine_pm)}." in result.response.content
 
     shown = (await world.teacher.slash(world.channel, "daily show")).response.embeds[0]
     assert f"in <#{world.channel.id}>, from all topics" in shown.description
-    assert field(shown, "Next post").startswith(f"Wed 31 Dec, 21:00 · <t:{int(nine_pm.timestamp())}:F>")
+    # One moment, shown once, in the reader's own zone; the server's 21:00 is labelled with its zone.
+    assert field(shown, "Next post") == shown_at(nine_pm)
+    assert "every day at **21:00** (America/New_York)" in shown.description
     assert "America/New_York (UTC-05:00)" in shown.footer.text
 
     off = await world.teacher.slash(world.channel, "daily off")
@@ -138,8 +147,8 @@ async def test_daily_now_counts_as_todays_post(world):
     await advance_to(world, T0 + timedelta(hours=23))
     assert len(posts(world)) == 1, "09:00 does not post a second term the same day"
     shown = (await world.teacher.slash(world.channel, "daily show")).response.embeds[0]
-    assert field(shown, "Next post").startswith("Fri 2 Jan, 09:00")
-    assert field(shown, "Last posted") == "Thursday 01 January 2026"
+    assert field(shown, "Next post") == shown_at(T0 + timedelta(days=1, hours=9))
+    assert field(shown, "Last posted") == "Thu 1 Jan 2026"
 
 
 async def test_terms_do_not_repeat_until_the_topic_is_used_up(world):
@@ -293,6 +302,20 @@ async def test_students_are_refused(world):
         refused = await world.alice.slash(world.channel, command, **options)
         assert refused.ephemeral and "Manage Server" in refused.response.content
     assert rows(world, "SELECT COUNT(*) FROM daily_settings") == [(0,)]
+
+
+async def test_a_long_pause_reason_is_shown_whole_on_both_screens(world):
+    # /daily show and /settings show must fit Discord's limits by themselves: the shared Panel
+    # would otherwise cut the reason short (and say "Some lines were left out").
+    said = "Missing Permissions: " + "the class channel is locked for the exam week, ask the office. " * 12
+    await set_daily(world)
+    world.env.inject_error("POST", "/channels/*/messages", status=403, code=50013, message=said.strip())
+    await advance_to(world, T0 + timedelta(hours=9, seconds=30))
+    shown = (await world.teacher.slash(world.channel, "daily show")).response.embeds[0]
+    assert said.strip() in field(shown, "⏸️ Paused") and limits.SHORTENED not in shown.footer.text
+    summary = (await world.teacher.slash(world.channel, "settings show")).response.embeds[0]
+    assert said.strip() in field(summary, "Daily term")
+    assert limits.SHORTENED not in (summary.footer.text or "")
 
 
 async def test_set_refuses_a_channel_the_bot_cannot_post_in(world):

@@ -50,7 +50,7 @@ async def test_cards_of_a_removed_deck_never_attach_to_another_servers_deck(worl
     there = await alice_there.slash(hall, "review")
     shown = card_of(there.response)
     assert shown != studied and not shown.startswith("d1-")
-    assert "New card" in str(there.response.embeds[0].to_dict())
+    assert "New term" in str(there.response.embeds[0].to_dict())  # a new card, not the old one back
     assert rows(world, "SELECT card_id FROM study_cards WHERE user_id = ?", (world.alice.id,)) == [(studied,)]
     # The teacher was told so, before and after.
     assert "never attach to another deck's terms" in asked.response.content

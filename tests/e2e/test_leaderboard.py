@@ -32,6 +32,9 @@ async def test_points_accuracy_and_rounds_won(world):
     assert order[0] == str(world.alice.id) and set(order[1:]) == {str(world.bob.id), str(world.carol.id)}
     mine = board.response.embeds[0].fields[0].value
     assert mine.startswith("#") and "of 3" in mine
+    rank = mine.split(" ")[0][1:]
+    assert f"**{rank}.**" not in mine and "<@" not in mine, "the rank and the name are said once"
+    assert mine.count(" pts · ") == 1
     by_accuracy = await world.alice.slash(world.channel, "leaderboard", sort="accuracy")
     assert str(world.bob.id) in lines(by_accuracy)[-1], "bob got 1 of 2 right: last on accuracy"
     by_wins = await world.alice.slash(world.channel, "leaderboard", sort="rounds_won")
@@ -46,10 +49,12 @@ async def test_weeks_start_on_monday_and_all_time_keeps_everything(world):
         scheduler.tick.cancel()
     await world.env.advance_time(4 * 86400)  # Monday 2026-01-05: a new week
     week = await world.alice.slash(world.channel, "leaderboard", period="week")
-    assert "No quiz answers yet" in week.response.embeds[0].description
-    assert "2026" in week.response.embeds[0].title and "Monday 05 January" in week.response.embeds[0].title
+    assert week.response.embeds[0].description.startswith("No quiz answers yet this week.")
+    assert week.response.embeds[0].fields[0].value == "You haven't answered a quiz question this week yet."
+    assert "2026" in week.response.embeds[0].title and "week of Mon 5 Jan 2026 (UTC)" in week.response.embeds[0].title
     month = await world.alice.slash(world.channel, "leaderboard", period="month")
     assert str(world.alice.id) in month.response.embeds[0].description
+    assert month.response.embeds[0].title.endswith("January 2026")  # one date style, no "2026-01"
     forever = await world.alice.slash(world.channel, "leaderboard", period="all")
     assert str(world.alice.id) in forever.response.embeds[0].description
 
@@ -80,3 +85,13 @@ async def test_own_rank_outside_the_top_ten_and_paging(world):
 async def test_leaderboard_needs_a_server(world):
     choices = world.alice.available_commands(world.channel)
     assert "leaderboard" in choices and "quiz start" in choices
+
+
+async def test_the_all_time_view_never_speaks_of_a_period(world):
+    never = await world.alice.slash(world.channel, "leaderboard", period="all")
+    embed = never.response.embeds[0]
+    assert embed.description == "No quiz answers yet. Start a round with /quiz start!"
+    assert embed.fields[0].value == "You haven't answered a quiz question yet."
+    month = await world.alice.slash(world.channel, "leaderboard", period="month")
+    assert month.response.embeds[0].description.startswith("No quiz answers yet this month.")
+    assert "period" not in str(embed.to_dict()) + str(month.response.embeds[0].to_dict())

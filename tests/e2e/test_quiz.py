@@ -59,9 +59,15 @@ async def test_a_round_with_right_wrong_late_and_double_answers(world):
     reveal = fetch(world, question_msg)
     fields = {f.name: f.value for f in reveal.embeds[0].fields}
     assert reveal.embeds[0].title == "Question 1/2 · closed"
-    assert q.option_label(q.answer) in fields["✅ Answer"]
     term = world.bot.deck.get(q.term_id)
-    assert fields[term.name] == term.definition
+    said = str(reveal.embeds[0].to_dict())
+    assert said.count(term.definition) == 1, "the definition is said once"
+    assert said.count(term.name) == 1, "and so is the right answer"
+    assert reveal.embeds[0].description.startswith("✅ **")
+    assert (q.option_label(q.answer) if q.kind.value == "term" else f"**{q.answer}**") in reveal.embeds[
+        0
+    ].description
+    assert list(fields) == ["Answers", "Right", "⚡ Fastest"]
     assert f"**{q.answer}** 1" in fields["Answers"] and f"**{wrong_choice(q)}** 1" in fields["Answers"]
     assert "alice" in fields["Right"] and "bob" not in fields["Right"]
     assert "alice" in fields["⚡ Fastest"] and "2.0 s" in fields["⚡ Fastest"]
@@ -150,7 +156,8 @@ async def test_typed_answers_through_the_modal(world, typed, correct):
     assert cog.runners[world.channel.id].round.answers[world.alice.id].correct is correct
     await world.env.advance_time(20)
     reveal = world.channel.history()[-2].embeds[0]
-    assert "Customer Lifetime Value" in {f.name: f.value for f in reveal.fields}["✅ Answer"]
+    assert reveal.description.startswith("✅ **Customer Lifetime Value**\n> ")
+    assert str(reveal.to_dict()).count(clv.definition) == 1
     assert rows(world, "SELECT correct FROM quiz_answers") == [(int(correct),)]
 
 
@@ -239,7 +246,7 @@ async def test_a_typed_answer_sent_after_the_deadline_changes_nothing(world):
     shown = await world.alice.click(msg, custom_id=button(world, "typed"))
     await world.env.advance_time(21)
     late = await world.alice.submit_modal(shown, {"answer": "anything"})
-    assert late.ephemeral and "closed" in late.response.content
+    assert late.ephemeral and "This quiz has ended" in late.response.content  # its only question closed
     assert rows(world, "SELECT COUNT(*) FROM quiz_answers") == [(0,)]
 
 

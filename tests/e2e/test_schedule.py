@@ -7,8 +7,9 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
+from bot.ui import limits
 from tests.e2e.helpers import let_use, rows
-from tests.e2e.test_daily import advance_to, bot_down
+from tests.e2e.test_daily import advance_to, bot_down, shown_at
 from tests.e2e.test_quiz import button, question_of, wrong_choice
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -44,13 +45,13 @@ async def test_add_list_pause_resume_remove(world):
     assert "Scheduled quiz **#1**: Mon, Wed, Fri at 14:30 (UTC)" in text
     assert "5 questions on Feedback and metrics, multiple choice, 30 s each" in text
     first = datetime(2026, 1, 2, 14, 30, tzinfo=UTC)  # Friday
-    assert f"<t:{int(first.timestamp())}:F>" in text
+    assert f"First one: {shown_at(first)}." in text
     await add(world, days="weekends", time="09:00")
     fields = await listed(world)
     assert list(fields) == ["#1 · Mon, Wed, Fri at 14:30", "#2 · weekends at 09:00"]
     assert fields["#1 · Mon, Wed, Fri at 14:30"] == (
         f"in <#{world.channel.id}> · 5 questions on Feedback and metrics, multiple choice, 30 s each\n"
-        f"Next: Fri 2 Jan, 14:30 · <t:{int(first.timestamp())}:F> (<t:{int(first.timestamp())}:R>)"
+        f"Next: {shown_at(first)}"
     )
 
     paused = await world.teacher.slash(world.channel, "schedule pause", number=1)
@@ -61,7 +62,7 @@ async def test_add_list_pause_resume_remove(world):
 
     resumed = await world.teacher.slash(world.channel, "schedule resume", number=1)
     monday = datetime(2026, 1, 5, 14, 30, tzinfo=UTC)
-    assert f"<t:{int(monday.timestamp())}:F>" in resumed.response.content, "missed slots are not run"
+    assert f"Next: {shown_at(monday)}." in resumed.response.content, "missed slots are not run"
     choices = await world.teacher.autocomplete(world.channel, "schedule remove", "number", "")
     assert [c["value"] for c in choices] == [1, 2] and choices[0]["name"].startswith("#1 · Mon, Wed, Fri")
     removed = await world.teacher.slash(world.channel, "schedule remove", number=1)
@@ -73,12 +74,14 @@ async def test_add_list_pause_resume_remove(world):
 
 async def test_list_shows_local_times_in_the_server_zone(world):
     await world.teacher.slash(world.channel, "settings timezone", zone="Asia/Kolkata")  # UTC+05:30
-    await add(world, days="daily", time="08:00")
-    fields = await listed(world)
+    added = await add(world, days="daily", time="08:00")
+    assert "every day at 08:00 (Asia/Kolkata)" in added.response.content
+    embed = (await world.teacher.slash(world.channel, "schedule list")).response.embeds[0]
     at = datetime(2026, 1, 1, 2, 30, tzinfo=UTC)  # 08:00 in Kolkata
-    assert fields["#1 · every day at 08:00"].endswith(
-        f"Next: Thu 1 Jan, 08:00 · <t:{int(at.timestamp())}:F> (<t:{int(at.timestamp())}:R>)"
-    )
+    # The server's 08:00 is named with its zone once, on top; the next run is one Discord
+    # timestamp, which each reader sees in their own zone (not a second, unlabelled clock time).
+    assert embed.description.startswith("Days and times are in **Asia/Kolkata (UTC+05:30)**")
+    assert embed.fields[0].value.endswith(f"Next: {shown_at(at)}")
 
 
 async def test_bad_input_is_refused_with_the_fix(world):
@@ -98,6 +101,47 @@ async def test_at_most_25_per_server(world):
     refused = await add(world)
     assert refused.ephemeral and "already has 25 scheduled quizzes" in refused.response.content
     assert rows(world, "SELECT COUNT(*) FROM quiz_schedules") == [(25,)]
+
+
+async def test_25_paused_schedules_with_reasons_are_all_listed_in_pages(world):
+    # Paused with a reason, 25 schedules made one 6,700-character embed: over Discord's 6,000, so
+    # the teacher got an error (or, through the shared Panel net, a list with the last ones gone)
+    # exactly when they needed the reasons.
+    for number in range(25):
+        await add(world, days="mon-fri", time=f"{number % 24:02d}:{10 + number // 24:02d}", questions=50,
+                  topic="metrics", seconds=120)  # fmt: skip
+    reason = "Missing Access: the bot's role lost View Channel here after the class reorganised"
+    world.env.inject_error("POST", f"/channels/{world.channel.id}/messages", status=403, code=50001,
+                           message=reason, times=None)  # fmt: skip
+    await advance_to(world, SLOT + timedelta(seconds=30))
+    assert rows(world, "SELECT COUNT(*) FROM quiz_schedules WHERE paused = 1 AND paused_reason LIKE ?",
+                (f"%{reason}%",)) == [(25,)]  # fmt: skip
+    world.env.backend.faults.clear()
+
+    listing = await world.teacher.slash(world.channel, "schedule list")
+    assert listing.ephemeral
+    seen: dict[str, str] = {}
+    sizes = []
+    for page in range(1, 10):
+        embed = listing.response.embeds[0]
+        sizes.append(limits.embed_size(embed.to_dict()))
+        assert limits.SHORTENED not in (embed.footer.text or ""), "nothing left out by the safety net"
+        seen.update({f.name.split(" ·")[0]: f.value for f in embed.fields})
+        if f"page {page} of {page}" in embed.footer.text:
+            break
+        await world.teacher.click(listing.response, label="Next ▶")
+    assert page > 1 and max(sizes) <= limits.TOTAL and sum(sizes) > limits.TOTAL
+    assert list(seen) == [f"#{n}" for n in range(1, 26)], "every schedule, in order, once"
+    for number, value in enumerate(seen.values(), start=1):
+        assert f"{reason}). /schedule resume {number} starts it again." in value, "the whole reason"
+
+    # The list is private, so nobody else can click it (simcord refuses it as Discord does); the
+    # button still checks its owner, whose id is in its custom_id.
+    ids = [c["custom_id"] for row in listing.response.components for c in row["components"]]
+    assert ids and all(i.startswith(f"sched:list:{world.teacher.id}:") for i in ids)
+    await world.restart()
+    await world.teacher.click(listing.response, label="◀ Previous")
+    assert f"page {page - 1} of {page}" in listing.response.embeds[0].footer.text, "buttons survive a restart"
 
 
 async def test_students_are_refused(world):
@@ -136,7 +180,7 @@ async def test_a_scheduled_round_runs_and_counts_on_the_leaderboard(world):
     totals = rows(world, "SELECT user_id, correct, answered, rounds_won FROM quiz_totals WHERE period = 'all'")
     assert sorted(totals) == sorted([(world.alice.id, 2, 2, 1), (world.bob.id, 0, 2, 0)])
     monday = datetime(2026, 1, 5, 0, 10, tzinfo=UTC)
-    assert f"<t:{int(monday.timestamp())}:F>" in (await listed(world))["#1 · Mon, Thu at 00:10"]
+    assert shown_at(monday) in (await listed(world))["#1 · Mon, Thu at 00:10"]
 
 
 async def test_a_restart_during_the_notice_minute_still_starts_the_round_once(world):
@@ -176,7 +220,7 @@ async def test_a_slot_missed_by_more_than_ten_minutes_is_skipped(world, caplog):
     assert notices(world) == [] and questions(world) == []
     assert "missed by 0:10:30 (bot offline): skipped" in caplog.text
     monday = datetime(2026, 1, 5, 0, 10, tzinfo=UTC)
-    assert f"<t:{int(monday.timestamp())}:F>" in (await listed(world))["#1 · Mon, Thu at 00:10"]
+    assert shown_at(monday) in (await listed(world))["#1 · Mon, Thu at 00:10"]
 
 
 async def test_a_slot_missed_by_a_few_minutes_still_runs(world):

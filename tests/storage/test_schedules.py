@@ -14,6 +14,7 @@ from bot.core.schedule import (
     DAILY_MAX_ATTEMPTS,
     EVERY_DAY,
     MAX_QUIZ_SCHEDULES,
+    NONCE_WINDOW,
     WEEKDAYS,
     UnknownSchedule,
     advance,
@@ -110,6 +111,35 @@ async def test_failed_post_is_retried_the_same_day_then_given_up(store):
         await store.mark_failed(1, TODAY, "still down", NOW, retry)
         assert (await store.unsent_today(1, TODAY)).attempts == attempt
     assert not await store.claim_daily_post(1, TODAY, "a", NOW), "given up after the last attempt"
+
+
+async def test_an_unconfirmed_post_is_claimed_again_only_within_the_nonce_window(store):
+    await store.set_daily(1, 10, time(9), None, NOW)
+    assert await store.claim_daily_post(1, TODAY, "a", NOW)
+    assert not await store.claim_daily_post(1, TODAY, "a", NOW + timedelta(seconds=30)), "in flight: never twice"
+    await store.mark_failed(1, TODAY, "DiscordServerError: 503", NOW, NOW + timedelta(minutes=1), unsure=True)
+    post = await store.unsent_today(1, TODAY)
+    assert (post.status, post.unconfirmed, post.claimed_at, post.attempts) == ("pending", True, NOW, 1)
+    assert await store.claim_daily_post(1, TODAY, "a", NOW + timedelta(minutes=1))
+    resent = await store.unsent_today(1, TODAY)
+    assert (resent.attempts, resent.unconfirmed, resent.claimed_at) == (2, False, NOW), "the window does not slide"
+    await store.mark_failed(1, TODAY, "TimeoutError", NOW + timedelta(minutes=1), NOW, unsure=True)
+    assert await store.claim_daily_post(1, TODAY, "a", NOW + NONCE_WINDOW)
+    await store.mark_failed(1, TODAY, "TimeoutError", NOW + NONCE_WINDOW, NOW, unsure=True)
+    assert not await store.claim_daily_post(1, TODAY, "a", NOW + NONCE_WINDOW + timedelta(seconds=1)), (
+        "after the window a resend could be a second post"
+    )
+
+
+async def test_a_refused_post_after_an_unconfirmed_one_stays_unconfirmed(store):
+    # The cog passes unsure=True for any failure of a resend of an unconfirmed post: the first
+    # send may still be in the channel, so the row never becomes an ordinary 'failed' one.
+    await store.set_daily(1, 10, time(9), None, NOW)
+    assert await store.claim_daily_post(1, TODAY, "a", NOW)
+    await store.mark_failed(1, TODAY, "503", NOW, NOW, unsure=True)
+    assert await store.claim_daily_post(1, TODAY, "a", NOW + timedelta(minutes=1))
+    await store.mark_failed(1, TODAY, "429", NOW + timedelta(minutes=1), NOW, unsure=True)
+    assert not await store.claim_daily_post(1, TODAY, "a", NOW + timedelta(minutes=5))
 
 
 async def test_rotation_is_stored_only_with_a_successful_claim(store):
