@@ -242,7 +242,7 @@ def _footer(screen: Screen) -> str:
 def _question(screen: Screen) -> discord.Embed:
     question = screen.question
     if screen.review:
-        step = "a term you learned, asked in between"
+        step = "a question in between, so that two typed answers are never back to back: it moves no term on"
     else:
         ladder = [Stage.CHOICE, Stage.RECALL, Stage.RECALL_AGAIN]
         step = (
@@ -266,7 +266,7 @@ def _feedback(feedback: Feedback, deck: Deck) -> discord.Embed:
 
 def _next_note(feedback: Feedback) -> str:
     if feedback.review:
-        return "That was a term you learned, asked in between: nothing changes for it here."
+        return "That was a question in between: it moves no term on here."
     if feedback.correct:
         if feedback.after is Stage.LEARNED:
             return "🎓 **Learned!**"
@@ -314,7 +314,9 @@ def _done(screen: Screen) -> discord.Embed:
         embed.add_field(name="…", value=f"and {len(screen.missed) - MISSED_SHOWN} more.", inline=False)
     embed.set_footer(
         text=clip(
-            f"{screen.topic_name} · add what you learned to /review, so it comes back before you forget it.", 2048
+            f"{screen.topic_name} · Add to /review puts every term you have learned (here and before) into "
+            "your flashcards, so it comes back before you forget it.",
+            2048,
         )
     )
     return embed

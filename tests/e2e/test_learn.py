@@ -338,3 +338,22 @@ async def test_learn_works_in_direct_messages(world):
     await answer(world, alice, msg, "wrong")
     assert msg.embeds[0].title == "❌ Not quite"
     assert rows(world, "SELECT guild_id FROM learn_answers") == [(None,)]
+
+
+async def test_a_one_term_goal_asks_another_question_between_the_two_typed_answers(world):
+    alice = world.alice
+    msg, term = await first_typed_question(world, alice)
+    await answer(world, alice, msg, "right")
+    await alice.click(msg, label="Continue ▶️")
+    between = stored(world, alice)["question"]
+    assert between["review"] and between["term_id"] != term.id and between["kind"] == "term"
+    assert "question in between" in msg.embeds[0].fields[-2].value
+    await answer(world, alice, msg, "wrong")
+    assert "moves no term on" in msg.embeds[0].fields[-1].value
+    assert stored(world, alice)["question"]["term_id"] == term.id
+    await answer(world, alice, msg, "right")
+    assert (
+        msg.embeds[-1].title == "🎉 Learn session complete"
+        and "You learned **1** term:" in msg.embeds[-1].description
+    )
+    assert rows(world, "SELECT term_id, stage FROM learn_terms") == [(term.id, int(Stage.LEARNED))]
