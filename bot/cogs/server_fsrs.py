@@ -1,7 +1,7 @@
 """Each server's own FSRS parameters: fitted in the background, adopted only when they predict the
 server's latest reviews better (issue 14).
 
-Once an hour the loop asks storage for servers with enough reviews (`MIN_FIT_REVIEWS` logged
+Every `CHECK_HOURS` the loop asks storage for servers with enough reviews (`MIN_FIT_REVIEWS` logged
 there) whose last fit is more than a day old, and fits them one at a time. The fit
 (`bot.core.fsrs_fit.decide`: fsrs-rs-python on all but the latest fifth of the server's log, both
 parameter sets scored on that fifth) is CPU-bound Python for seconds on a large log, so it runs in
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 CACHED_SERVERS = 1024  # servers whose parameters stay in memory
 FIRST_CHECK_AFTER = 600  # seconds after start-up: leave the start to the bot's own work
+CHECK_HOURS = 6  # how often the log is scanned for servers due a fit (each is fitted once a day at most)
 Fit = Callable[[Sequence[LogRow], Sequence[float]], Awaitable[FitDecision]]
 
 
@@ -129,10 +130,12 @@ class ServerFsrs(commands.Cog):
         self.fit.cancel()
         self.params.close()
 
-    @tasks.loop(hours=1)
+    @tasks.loop(hours=CHECK_HOURS)
     async def fit(self) -> None:
         try:
-            await self.params.run_due(discord.utils.utcnow())
+            # In a child task that ends with the round, as the scheduler's tick does: simcord's
+            # settling sees a finished task at once instead of polling this long-lived loop task.
+            await asyncio.create_task(self.params.run_due(discord.utils.utcnow()), name="fsrs-fit")
         except Exception:  # the loop must survive anything (e.g. the log scan failing)
             log.exception("FSRS fitting round failed")
 

@@ -1,4 +1,4 @@
-"""The per-server FSRS fit in the running bot: the hourly loop fits a server with enough reviews
+"""The per-server FSRS fit in the running bot: the loop fits a server with enough reviews
 (after its start-up pause) and /review's scheduler can ask for the server's parameters."""
 
 from __future__ import annotations
