@@ -143,7 +143,7 @@ class Learn(commands.Cog):
             )
         if goal is not None and goal > len(pending):
             raise BadInput(
-                f"{where.capitalize() if not topic_id else where} has {len(pending)} term"
+                f"{where[0].upper()}{where[1:]} has {len(pending)} term"
                 f"{'s' if len(pending) != 1 else ''} left to learn: choose a goal from 1 to {len(pending)}, "
                 "or leave it out to learn them all."
             )
