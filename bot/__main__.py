@@ -260,20 +260,17 @@ def cmd_sync(settings: Settings, args) -> int:
         return _fail(NO_TOKEN, 2)
     import discord
 
-    from bot.app import create_bot
+    from bot.app import create_bot, publish_commands
 
     configure_logging(settings.log_level, hide=(settings.token,))
     guild_id = args.guild or settings.dev_guild_id
 
     async def sync() -> list:
-        bot = create_bot(settings)
+        # commands_only: the running bot's database is neither opened nor migrated.
+        bot = create_bot(settings, commands_only=True)
         async with bot:
             await bot.login(settings.token)
-            if guild_id:
-                guild = discord.Object(id=guild_id)
-                bot.tree.copy_global_to(guild=guild)
-                return await bot.tree.sync(guild=guild)
-            return await bot.tree.sync()
+            return await publish_commands(bot, guild_id)
 
     try:
         synced = asyncio.run(sync())

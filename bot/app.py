@@ -21,6 +21,10 @@ from bot.ui import messages
 
 log = logging.getLogger(__name__)
 
+# The bot never joins a voice channel: discord.py's start-up warnings that voice libraries are
+# missing ("PyNaCl is not installed, voice will NOT be supported") are noise an operator cannot act on.
+discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+
 EXTENSIONS = (
     "bot.cogs.define",
     "bot.cogs.quiz",
@@ -90,14 +94,26 @@ class StudyTree(app_commands.CommandTree):
 
 
 class StudyBot(commands.Bot):
+    """The study bot. With `commands_only`, set-up only registers the slash commands (for `sync`)."""
+
     def __init__(
-        self, settings: Settings, *, rng: random.Random | None = None, deck: content.Deck | None = None
+        self,
+        settings: Settings,
+        *,
+        rng: random.Random | None = None,
+        deck: content.Deck | None = None,
+        commands_only: bool = False,
     ) -> None:
-        intents = discord.Intents.default()
-        intents.message_content = False  # slash commands only; no privileged intents needed
         super().__init__(
-            command_prefix=commands.when_mentioned,
-            intents=intents,
+            # Slash commands only: interactions arrive whatever the intents, and the guilds intent
+            # brings each server's channels, roles and the bot's own member (`guild.me`), which the
+            # channel permission checks use. No message, typing, reaction or voice events, so no
+            # member's message ever reaches the bot, and no prefix commands.
+            command_prefix=(),
+            intents=discord.Intents(guilds=True),
+            max_messages=None,  # the bot reads no messages: nothing to cache
+            member_cache_flags=discord.MemberCacheFlags.none(),  # members come with each interaction
+            chunk_guilds_at_startup=False,
             tree_cls=StudyTree,
             help_command=None,
             # Nobody is pinged by accident, whatever a member types into a term or an import.
@@ -110,12 +126,20 @@ class StudyBot(commands.Bot):
         self.index: TermIndex | None = None  # of the built-in deck; per server: `decks.for_guild`
         self.decks: DeckLibrary | None = None
         self.started_at = time.monotonic()
+        self.commands_only = commands_only
 
     async def setup_hook(self) -> None:
         started = time.perf_counter()
         if self.deck is None:
             self.deck = content.load_deck()
         self.index = TermIndex(self.deck.terms)
+        if self.commands_only:
+            # `python -m bot sync` while the bot runs: no database is opened (no migration, no
+            # recovery of "interrupted" rounds); the cogs are built only for their commands.
+            self.decks = DeckLibrary(ServerDeck(self.deck, self.index), DeckStore(None))
+            for extension in EXTENSIONS:
+                await self.load_extension(extension)
+            return
         self.db = await Database.open(self.settings.database_path)
         version = await self.db.migrate()
         self.decks = DeckLibrary(ServerDeck(self.deck, self.index), DeckStore(self.db))
@@ -129,6 +153,19 @@ class StudyBot(commands.Bot):
             (time.perf_counter() - started) * 1000,
         )
 
+    async def add_cog(self, cog: commands.Cog, /, **options) -> None:
+        if not self.commands_only:
+            await super().add_cog(cog, **options)
+            return
+        # Only what discord.py's add_cog puts on the tree; cog_load (which reads and writes the
+        # database, starts the scheduler) never runs, and the cog is not kept.
+        group = cog.__cog_app_commands_group__
+        for command in [group] if group else cog.get_app_commands():
+            self.tree.add_command(command)
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Never a command: the bot has no message intents, and no prefix either (see __init__)."""
+
     async def close(self) -> None:
         await super().close()
         if self.db is not None:
@@ -137,10 +174,25 @@ class StudyBot(commands.Bot):
 
 
 def create_bot(
-    settings: Settings, *, rng: random.Random | None = None, deck: content.Deck | None = None
+    settings: Settings,
+    *,
+    rng: random.Random | None = None,
+    deck: content.Deck | None = None,
+    commands_only: bool = False,
 ) -> StudyBot:
     """Build the bot without connecting (tests and the CLI use this).
 
-    `rng` makes quizzes and random terms reproducible; `deck` replaces the built-in deck.
+    `rng` makes quizzes and random terms reproducible; `deck` replaces the built-in deck;
+    `commands_only` builds a bot that only knows its slash commands and never opens the database
+    (what `python -m bot sync` publishes).
     """
-    return StudyBot(settings, rng=rng, deck=deck)
+    return StudyBot(settings, rng=rng, deck=deck, commands_only=commands_only)
+
+
+async def publish_commands(bot: StudyBot, guild_id: int | None) -> list[app_commands.AppCommand]:
+    """Publish the bot's slash commands: to one server (at once) or globally (up to an hour)."""
+    if guild_id:
+        guild = discord.Object(id=guild_id)
+        bot.tree.copy_global_to(guild=guild)
+        return await bot.tree.sync(guild=guild)
+    return await bot.tree.sync()

@@ -1,4 +1,4 @@
-"""Settings from the environment, with a .env file loaded by python-dotenv."""
+"""Settings from the environment, with the working folder's .env file loaded by python-dotenv."""
 
 from __future__ import annotations
 
@@ -37,12 +37,17 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
-        """Read settings from `env` (default: os.environ after loading .env)."""
+        """Read settings from `env` (default: os.environ after loading the working folder's .env).
+
+        Only `./.env` is read: python-dotenv's default search starts at the calling module's file, so
+        a bot installed elsewhere (or a service started in its own folder) would never see it.
+        Variables already set in the environment win over the file.
+        """
         if env is None:
             if dotenv:
                 from dotenv import load_dotenv
 
-                load_dotenv(override=False)
+                load_dotenv(Path.cwd() / ".env", override=False)
             env = dict(os.environ)
 
         def get(name: str) -> str | None:

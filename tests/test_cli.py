@@ -45,11 +45,11 @@ def test_define_json(tmp_path):
 
 
 def test_define_unknown_prints_suggestions(tmp_path):
-    proc = run_cli(tmp_path, "define", "custmer loyality", "--json")
+    proc = run_cli(tmp_path, "define", "loyality custmer", "--json")
     assert proc.returncode == 1
     data = json.loads(proc.stdout)
     assert data["match"] is None and "Customer Loyalty" in data["suggestions"]
-    plain = run_cli(tmp_path, "define", "custmer loyality")
+    plain = run_cli(tmp_path, "define", "loyality custmer")
     assert "Did you mean" in plain.stdout
 
 
@@ -89,3 +89,23 @@ def test_settings_from_env():
     )
     with pytest.raises(ConfigError, match="DEV_GUILD_ID"):
         Settings.from_env({"DEV_GUILD_ID": "my server"}, dotenv=False)
+
+
+def test_a_dotenv_in_the_working_folder_is_read_wherever_the_bot_is_installed(tmp_path):
+    """A service started in its own folder (not the project's) reads the .env there."""
+    (tmp_path / ".env").write_text("DATABASE_PATH=from-dotenv.sqlite3\nLOG_LEVEL=warning\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in {"DISCORD_TOKEN", "DATABASE_PATH", "LOG_LEVEL"}}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "check"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Database: from-dotenv.sqlite3 does not exist yet" in proc.stdout
+
+
+def test_a_dotenv_in_a_parent_folder_is_not_read(tmp_path):
+    """Only the working folder counts: a .env higher up (or the project's own) never leaks in."""
+    (tmp_path / ".env").write_text("LOG_LEVEL=LOUD\n", encoding="utf-8")
+    inner = tmp_path / "service"
+    inner.mkdir()
+    proc = run_cli(inner, "check")
+    assert proc.returncode == 0, proc.stderr

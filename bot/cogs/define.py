@@ -12,7 +12,7 @@ from bot.cogs.common import deck_for, resolve_topic, topic_choices
 from bot.core.errors import BadInput
 from bot.core.lookup import MAX_QUERY
 from bot.ui.messages import clip, user_errors
-from bot.ui.terms import ShowTermButton, did_you_mean_text, suggestions_view, term_embed
+from bot.ui.terms import ShowTermButton, corrected_text, did_you_mean_text, suggestions_view, term_embed
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,9 @@ class Define(commands.Cog):
         server = await self.bot.decks.for_guild(interaction.guild_id)
         result = server.index.lookup(query)
         if result.match is not None:
-            await interaction.response.send_message(embed=term_embed(result.match, server.deck))
+            # A typo the quiz judge would accept ("net promotor score") shows the card too, saying so.
+            line = corrected_text(query, result.match) if result.corrected else None
+            await interaction.response.send_message(line, embed=term_embed(result.match, server.deck))
             return
         view = suggestions_view(result.suggestions)
         kwargs = {"view": view} if view is not None else {}

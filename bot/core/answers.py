@@ -208,6 +208,21 @@ class Judge:
             return Verdict(False, EXTRA_WORDS)
         return Verdict(False, NOT_QUITE)
 
+    def typo_match(self, text: str) -> Term | None:
+        """The term `text` misspells, when `judge` would accept `text` as that term; else None.
+
+        At most one term qualifies: the typo must be within the budget and strictly closer to this
+        term than to any other. A typo as close to two terms is ambiguous (None).
+        """
+        if not text.strip() or len(text) > MAX_ANSWER:
+            return None
+        key = answer_key(text)
+        budget = typo_budget(len(key))
+        if not budget:
+            return None
+        nearest, _distance = self._nearest_other(key, budget, exclude_id="")
+        return nearest if nearest is not None and self.judge(text, nearest).correct else None
+
     def _nearest_other(self, key: str, cutoff: int, exclude_id: str) -> tuple[Term | None, int]:
         """The closest term other than `exclude_id` within `cutoff` edits of `key`, and its distance.
 

@@ -22,9 +22,13 @@ _SEP = "\x00"
 
 @dataclass(frozen=True, slots=True)
 class LookupResult:
+    """`match` is the term looked up; `corrected` when it was found by forgiving a typo in `query`.
+    Without a match, `suggestions` are the closest terms, closest first."""
+
     query: str
     match: Term | None
     suggestions: tuple[Term, ...] = ()
+    corrected: bool = False
 
 
 class TermIndex:
@@ -64,6 +68,9 @@ class TermIndex:
                 words.setdefault(word, set()).add(owner)
                 owner_words[owner].add(word)
         self._owner_words = [frozenset(w) for w in owner_words]
+        self._owner_keys: list[list[str]] = [[] for _ in self.terms]
+        for key, owner in keyed:
+            self._owner_keys[owner].append(key)
         self._words = list(words)
         self._word_ids = {w: j for j, w in enumerate(self._words)}
         self._word_owners = [sorted(words[w]) for w in self._words]
@@ -90,10 +97,20 @@ class TermIndex:
         return None if i is None else self.terms[i]
 
     def lookup(self, query: str, *, suggestions: int = 5) -> LookupResult:
-        """Exact match, or up to `suggestions` "did you mean" terms."""
-        match = self.exact(query) if len(query) <= MAX_QUERY else None
-        if match is not None:
-            return LookupResult(query, match)
+        """Exact match; else the one term `query` misspells; else up to `suggestions` "did you mean" terms.
+
+        A typo is forgiven exactly as the quiz judge forgives it (`bot.core.answers`): when one term,
+        and only one, is within the typo allowance ("net promotor score"), /define shows it rather
+        than asking what the member meant.
+        """
+        if len(query) <= MAX_QUERY:
+            if (match := self.exact(query)) is not None:
+                return LookupResult(query, match)
+            # Imported here: answers builds its judge from a TermIndex, so it imports this module.
+            from bot.core.answers import judge_for
+
+            if (match := judge_for(self).typo_match(query)) is not None:
+                return LookupResult(query, match, corrected=True)
         return LookupResult(query, None, tuple(self.search(query, limit=suggestions)))
 
     def search(self, query: str, *, limit: int = 25) -> list[Term]:
@@ -162,10 +179,15 @@ class TermIndex:
             for _key, score, j in process.extract(q, window, scorer=fuzz.ratio, score_cutoff=75, limit=limit):
                 owner = self._len_owners[lo + j]
                 scores[owner] = max(scores.get(owner, 0), score)
-        self._rank(scores, found, limit)
+        self._rank(q, scores, found, limit)
 
-    def _rank(self, scores: dict[int, float], found: dict[int, None], limit: int) -> None:
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], self.terms[kv[0]].name))
+    def _rank(self, q: str, scores: dict[int, float], found: dict[int, None], limit: int) -> None:
+        # Equal word scores ("emphaty" matches the word of both "Empathy" and "Customer Empathy"):
+        # the name closest to the whole query first.
+        def closeness(owner: int) -> float:
+            return max(fuzz.ratio(q, key) for key in self._owner_keys[owner])
+
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], -closeness(kv[0]), self.terms[kv[0]].name))
         for owner, _score in ranked:
             found.setdefault(owner, None)
             if len(found) >= limit:

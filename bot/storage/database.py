@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import re
 import sqlite3
@@ -37,9 +36,10 @@ class Migration:
 
 
 def load_migrations(folder: Path = MIGRATIONS_DIR) -> list[Migration]:
-    """The numbered *.sql files of `folder`, in order; each number used once, starting at 1.
+    """The numbered *.sql files of `folder`, in order; numbers must run 1, 2, 3 ... without gaps.
 
-    Numbers may skip (work done in parallel reserves its numbers ahead), never repeat.
+    No gaps: a database at version N has every migration up to N, so one that lands later with a
+    lower number could never be skipped by a database that already went past it.
     """
     found = []
     for path in sorted(folder.glob("*.sql")):
@@ -47,11 +47,9 @@ def load_migrations(folder: Path = MIGRATIONS_DIR) -> list[Migration]:
         if not match:
             raise MigrationError(f"{path.name}: migration files are named NNNN_description.sql")
         found.append(Migration(int(match.group(1)), path.name, path.read_text(encoding="utf-8")))
-    if found and found[0].version != 1:
-        raise MigrationError(f"{found[0].name}: the first migration is number 0001")
-    for previous, migration in itertools.pairwise(found):
-        if migration.version == previous.version:
-            raise MigrationError(f"{migration.name}: number {migration.version:04d} is also {previous.name}")
+    for expected, migration in enumerate(found, start=1):
+        if migration.version != expected:
+            raise MigrationError(f"{migration.name}: expected migration number {expected:04d}")
     return found
 
 
@@ -111,6 +109,23 @@ def _passive_checkpoint(path: Path) -> tuple[int, int, int]:
         return tuple(conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())
     finally:
         conn.close()
+
+
+class Snapshot:
+    """Reads inside `Database.snapshot`, with the read methods of a storage transaction. Rows are
+    dicts (column -> value), which the PostgreSQL backend's records also convert to."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def fetchall(self, sql: str, params: tuple = ()) -> list[dict]:
+        async with self._conn.execute(sql, params) as cur:
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, row, strict=True)) for row in await cur.fetchall()]
+
+    async def fetchone(self, sql: str, params: tuple = ()) -> dict | None:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
 
 
 class Database:
@@ -245,6 +260,34 @@ class Database:
                 if self.conn.in_transaction:
                     await _run(self.conn, "ROLLBACK")
                 raise
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Snapshot]:
+        """A read-only view of what is committed, for long reads (a member's export).
+
+        A second connection in one read transaction: in WAL mode it neither waits for nor blocks the
+        bot's writes, and it never sees a write still in progress on the bot's connection.
+        """
+        if str(self.path) == ":memory:":  # a second connection would open another, empty database
+            async with self.transaction() as conn:
+                yield Snapshot(conn)
+            return
+        try:
+            conn = await aiosqlite.connect(
+                f"{self.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None
+            )
+        except sqlite3.Error as exc:
+            raise StorageError(f"Cannot read the database at {self.path}: {exc}.") from exc
+        try:
+            await _run(conn, "PRAGMA busy_timeout=5000")
+            await _run(conn, "BEGIN")  # the snapshot is taken at the first read
+            yield Snapshot(conn)
+        finally:
+            try:
+                if conn.in_transaction:
+                    await _run(conn, "ROLLBACK")  # nothing was written: this only ends the snapshot
+            finally:
+                await conn.close()
 
     async def table_counts(self) -> dict[str, int]:
         async with self.conn.execute(

@@ -14,7 +14,7 @@ Tables a database does not have yet (an older schema) are skipped.
 
 from __future__ import annotations
 
-from bot.storage.database import Database
+from bot.storage.database import Database, Snapshot
 
 #: (table, column naming the member) of rows that are the member's own.
 PERSONAL: tuple[tuple[str, str], ...] = (
@@ -36,6 +36,7 @@ SHARED: tuple[tuple[str, str], ...] = (
 )
 #: The id left in a shared row after its creator asked to be forgotten (no Discord id is 0).
 NOBODY = 0
+_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table'"
 
 
 class PrivacyRepo:
@@ -44,38 +45,41 @@ class PrivacyRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def _present(self, pairs: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
-        names = {row[0] for row in await self.db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        return [(table, column) for table, column in pairs if table in names]
+    @staticmethod
+    async def _present(snap: Snapshot) -> list[tuple[str, str]]:
+        """The (table, column) pairs of `PERSONAL` and `SHARED` whose table this database has."""
+        names = {row["name"] for row in await snap.fetchall(_TABLES)}
+        return [(table, column) for table, column in PERSONAL + SHARED if table in names]
 
     async def counts(self, user_id: int) -> dict[str, int]:
-        """How many rows name the member, per table (what `forget` would change)."""
+        """How many rows name the member, per table (what `forget` would change), as committed."""
         counts = {}
-        for table, column in await self._present(PERSONAL + SHARED):
-            row = await self.db.fetchone(f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", (user_id,))
-            counts[table] = row[0]
+        async with self.db.snapshot() as snap:
+            for table, column in await self._present(snap):
+                row = await snap.fetchone(f"SELECT COUNT(*) AS n FROM {table} WHERE {column} = ?", (user_id,))
+                counts[table] = row["n"]
         return counts
 
     async def export(self, user_id: int) -> dict[str, list[dict]]:
         """Every row naming the member, table by table (personal tables first), as JSON-ready dicts.
 
-        Read in one transaction, so the export is a consistent snapshot even while the member plays.
+        Read from one snapshot (`Database.snapshot`): consistent even while the member plays, and
+        without the write lock, so nobody's quiz answers wait for a big export.
         """
-        tables = await self._present(PERSONAL + SHARED)
-        export: dict[str, list[dict]] = {}
-        async with self.db.transaction() as conn:
-            for table, column in tables:
-                async with conn.execute(f"SELECT * FROM {table} WHERE {column} = ?", (user_id,)) as cur:
-                    names = [d[0] for d in cur.description]
-                    export[table] = [dict(zip(names, row, strict=True)) for row in await cur.fetchall()]
-        return export
+        async with self.db.snapshot() as snap:
+            return {
+                table: await snap.fetchall(f"SELECT * FROM {table} WHERE {column} = ?", (user_id,))
+                for table, column in await self._present(snap)
+            }
 
     async def forget(self, user_id: int) -> dict[str, int]:
         """Delete the member's own rows and remove their id from shared rows, in ONE transaction.
 
         Returns the rows changed per table (deleted for `PERSONAL`, anonymised for `SHARED`).
         """
-        personal, shared = await self._present(PERSONAL), await self._present(SHARED)
+        names = {row[0] for row in await self.db.fetchall(_TABLES)}  # an older schema lacks some tables
+        personal = [(table, column) for table, column in PERSONAL if table in names]
+        shared = [(table, column) for table, column in SHARED if table in names]
         counts: dict[str, int] = {}
         async with self.db.transaction() as conn:
             for table, column in personal:

@@ -32,19 +32,25 @@ def term_embed(term: Term, deck: Deck, *, title_prefix: str = "") -> discord.Emb
     return embed
 
 
+def corrected_text(query: str, term: Term) -> str:
+    """The line above a card found by forgiving a typo, so the member sees the right spelling."""
+    return f"🔎 Showing results for **{safe(term.name, 100)}** (you typed *{safe(query, 60)}*)"
+
+
 def did_you_mean_text(query: str, suggestions: Sequence[Term]) -> str:
+    """The private reply when nothing matches; the suggestions themselves are its buttons."""
     shown = safe(query, 60) or "that"
     if not suggestions:
         return (
             f"I couldn't find a term matching **{shown}**. Try a shorter word, an acronym such as CRM, "
             "or pick from the suggestions while you type."
         )
-    names = "\n".join(f"• {s.name}" for s in suggestions)
-    return f"I couldn't find **{shown}**. Did you mean:\n{names}"
+    return f"I couldn't find **{shown}**. Did you mean one of these?"
 
 
 class ShowTermButton(discord.ui.DynamicItem[discord.ui.Button], template=r"define:(?P<term>[a-z0-9-]{1,90})"):
-    """A suggestion button; it works after a restart because its state is in the custom_id."""
+    """A suggestion button: it shows the term's card in the channel, as a /define with the right name
+    does. It works after a restart because its state is in the custom_id."""
 
     def __init__(self, term: Term) -> None:
         self.term_id = term.id
@@ -73,7 +79,9 @@ class ShowTermButton(discord.ui.DynamicItem[discord.ui.Button], template=r"defin
         if term is None:
             await interaction.response.edit_message(content="That term is no longer in the deck.", view=None)
             return
-        await interaction.response.edit_message(content=None, embed=term_embed(term, deck), view=None)
+        # A new public message, not an edit of the private suggestions: picking a suggestion is
+        # looking the term up by its right name. If this reply fails, the buttons are still there.
+        await interaction.response.send_message(embed=term_embed(term, deck))
 
 
 def suggestions_view(suggestions: Sequence[Term]) -> discord.ui.View | None:

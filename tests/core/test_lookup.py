@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.answers import Judge
 from bot.core.lookup import MAX_QUERY, TermIndex
 from content.model import Term
 
@@ -36,7 +37,7 @@ def test_exact_lookup(index, query, expected):
     ("query", "first"),
     [
         ("lifetme", "customer-lifetime-value"),
-        ("custmer loyality", "customer-loyalty"),
+        ("customr", "customer-loyalty"),
         ("retenton", "customer-retention"),
         ("promoter", "net-promoter-score"),
         ("acquisition", "customer-acquisition-cost"),
@@ -44,9 +45,60 @@ def test_exact_lookup(index, query, expected):
 )
 def test_did_you_mean(index, query, first):
     result = index.lookup(query)
-    assert result.match is None
+    assert result.match is None and not result.corrected
     assert result.suggestions[0].id == first
     assert len(result.suggestions) <= 5
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("net promotor score", "net-promoter-score"),
+        ("custmer lifetime value", "customer-lifetime-value"),
+        ("custmer loyality", "customer-loyalty"),
+        ("customer lifetime vale", "customer-lifetime-value"),  # Customer Lifetime Cycle is further
+        ("the custmer", "customer"),
+        ("loyalti programm", "loyalty-program"),
+    ],
+)
+def test_a_typo_the_quiz_judge_forgives_finds_the_term(deck, query, expected):
+    result = TermIndex(deck.terms).lookup(query)
+    assert result.match is not None and result.match.id == expected
+    assert result.corrected and result.suggestions == ()
+
+
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [
+        ("emphaty", "empathy"),  # 2 edits in 7 letters: more than the judge forgives
+        ("cusomter", "customer"),
+        ("customer servicea", "customer-service"),  # one edit from two terms: the member chooses
+        ("lifetme", "customer-lifetime-value"),
+    ],
+)
+def test_did_you_mean_lists_the_closest_term_first(deck, query, first):
+    result = TermIndex(deck.terms).lookup(query)
+    assert result.match is None and not result.corrected
+    assert result.suggestions[0].id == first
+
+
+def test_lookup_and_the_quiz_judge_agree_on_every_typo(deck):
+    """Every name and alias of the deck with one letter dropped or two neighbours swapped: /define shows
+    a term for the typo exactly when the quiz judge would accept it as that term."""
+    index, judge = TermIndex(deck.terms), Judge(deck.terms)
+    checked = 0
+    for term in deck.terms:
+        for label in (term.name, *term.aliases):
+            typos = {label[:i] + label[i + 1 :] for i in range(len(label))}
+            typos |= {label[:i] + label[i + 1] + label[i] + label[i + 2 :] for i in range(len(label) - 1)}
+            for typo in typos:
+                result = index.lookup(typo)
+                if result.corrected:
+                    assert judge.judge(typo, result.match).correct, (typo, result.match.name)
+                    checked += 1
+                elif result.match is None and judge.judge(typo, term).correct:
+                    raise AssertionError(f"{typo!r}: the judge accepts it as {term.name}, /define does not")
+    assert checked > 1000
 
 
 def test_prefix_before_substring_before_fuzzy(index):

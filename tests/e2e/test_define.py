@@ -44,24 +44,69 @@ async def test_define_spelling_variants(world):
         assert result.response.embeds[0].title == "Follow-up", typed
 
 
+def suggestion_labels(message) -> list[str]:
+    return [c["label"] for row in message.components for c in row["components"]]
+
+
 async def test_unknown_term_gets_ephemeral_did_you_mean_with_working_buttons(world):
-    result = await world.alice.slash(world.channel, "define", term="loyality")
+    result = await world.alice.slash(world.channel, "define", term="lifetme")
     assert result.ephemeral
     assert not result.response.embeds, "never an empty embed"
     assert "Did you mean" in result.response.content
-    assert "Customer Loyalty" in result.response.content
-    shown = await world.alice.click(result.response, label="Customer Loyalty")
+    assert suggestion_labels(result.response) == ["Customer Lifetime Value", "Customer Lifetime Cycle"]
+    shown = await world.alice.click(result.response, label="Customer Lifetime Value")
     assert shown.acknowledged
-    message = world.channel.get_message(result.response.id) if hasattr(world.channel, "get_message") else None
-    edited = message or result.response
-    assert edited.embeds and edited.embeds[0].title == "Customer Loyalty"
+    assert shown.response.embeds[0].title == "Customer Lifetime Value"
+
+
+async def test_a_typo_the_quiz_judge_accepts_shows_the_card_saying_so(world):
+    for typed, name in (
+        ("net promotor score", "Net Promoter Score"),
+        ("custmer lifetime value", "Customer Lifetime Value"),
+        ("custmer", "Customer"),
+    ):
+        result = await world.alice.slash(world.channel, "define", term=typed)
+        assert not result.ephemeral, "public, like any card /define finds"
+        assert result.response.embeds[0].title == name
+        assert result.response.content == f"🔎 Showing results for **{name}** (you typed *{typed}*)"
+    exact = await world.alice.slash(world.channel, "define", term="Net Promoter Score")
+    assert exact.response.content == "", "no correction line for a name spelled right"
+
+
+async def test_did_you_mean_lists_each_suggestion_once_closest_first(world):
+    """ "emphaty" is two edits from Empathy, more than the quiz judge forgives in seven letters: the
+    member chooses. The suggestions are the buttons, not also a bulleted list, closest first."""
+    result = await world.alice.slash(world.channel, "define", term="emphaty")
+    assert result.ephemeral
+    assert result.response.content == "I couldn't find **emphaty**. Did you mean one of these?"
+    assert suggestion_labels(result.response) == ["Empathy", "Customer Empathy"]
+
+
+async def test_a_term_opened_from_a_suggestion_is_public_like_a_direct_define(world):
+    direct = await world.bob.slash(world.channel, "define", term="empathy")
+    result = await world.alice.slash(world.channel, "define", term="emphaty")
+    shown = await world.alice.click(result.response, label="Empathy")
+    assert not direct.ephemeral and not shown.ephemeral
+    assert shown.response.embeds[0].to_dict() == direct.response.embeds[0].to_dict()
+    assert world.channel.last_message.embeds[0].title == "Empathy", "posted in the channel"
+    assert suggestion_labels(result.response), "the private suggestions stay, to open another"
+
+
+async def test_a_suggestion_whose_reply_fails_can_be_clicked_again(world):
+    """Discord refusing the reply (a 500 on the interaction callback) leaves the buttons working."""
+    result = await world.alice.slash(world.channel, "define", term="emphaty")
+    world.env.inject_error("POST", "/interactions/*")
+    failed = await world.alice.click(result.response, label="Empathy")
+    assert not failed.acknowledged and world.channel.last_message is None
+    again = await world.alice.click(result.response, label="Empathy")
+    assert again.response.embeds[0].title == "Empathy"
 
 
 async def test_suggestion_buttons_survive_a_restart(world):
-    result = await world.alice.slash(world.channel, "define", term="retenton")
+    result = await world.alice.slash(world.channel, "define", term="lifetme")
     await world.restart()
-    await world.alice.click(result.response, label="Customer Retention")
-    assert result.response.embeds[0].title == "Customer Retention"
+    shown = await world.alice.click(result.response, label="Customer Lifetime Cycle")
+    assert shown.response.embeds[0].title == "Customer Lifetime Cycle"
 
 
 async def test_nothing_close_says_so_without_buttons(world):

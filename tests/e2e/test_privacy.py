@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from discord.ext import commands
+
 from bot.storage.privacy import NOBODY, PERSONAL, SHARED
 from bot.storage.study import StudyRepo
 from bot.ui.privacy import CANCELLED, KINDS, NOT_YOURS, NOTHING_STORED
@@ -175,3 +177,75 @@ async def test_export_and_forget_work_in_direct_messages(world):
     await alice.user.click(prompt.response, label="Delete my data")
     assert prompt.response.embeds[0].title == "✅ Your data is deleted"
     assert counts(world, alice.id) == dict.fromkeys(before, 0)
+
+
+async def test_an_export_during_a_write_neither_waits_for_it_nor_shows_it(world):
+    """The export reads a snapshot on a second connection: a write in progress on the bot's connection
+    (which holds its only write lock, as a quiz answer does) neither blocks the export nor appears in it.
+    With the old export, which took the write lock, this command never answered (simcord's settle
+    timeout ends it)."""
+    alice = world.alice
+    await study_a_little(world, alice)
+    committed = stored(world, alice.id)
+    async with world.bot.db.transaction() as conn:
+        await conn.execute("DELETE FROM quiz_answers WHERE user_id = ?", (alice.id,))
+        result = await alice.slash(world.channel, "privacy export")
+        assert (await read_export(result))["tables"] == committed
+        prompt = await alice.slash(world.channel, "privacy forget")  # its counts read a snapshot too
+        assert f"Quiz answers: {len(committed['quiz_answers'])}" in prompt.response.embeds[0].description
+
+
+async def test_forget_acknowledges_first_and_a_lost_click_deletes_nothing(world):
+    """A confirmation Discord no longer accepts (Unknown interaction after a stall, injected on the
+    interaction callback) deletes nothing, and the same button works on the next click."""
+    alice = world.alice
+    await study_a_little(world, alice)
+    before = counts(world, alice.id)
+    prompt = await alice.slash(world.channel, "privacy forget")
+    world.env.inject_error("POST", "/interactions/*", status=404, code=10062, message="Unknown interaction")
+    await alice.click(prompt.response, label="Delete my data")
+    assert counts(world, alice.id) == before, "not acknowledged: nothing deleted"
+    assert prompt.response.components, "the prompt still offers the button"
+
+    await alice.click(prompt.response, label="Delete my data")
+    assert prompt.response.embeds[0].title == "✅ Your data is deleted"
+    assert counts(world, alice.id) == dict.fromkeys(before, 0)
+
+
+class HoldsMembers(commands.Cog):
+    """Stands for the Quiz, Practice, Match and Review cogs, which hold members in memory."""
+
+    def __init__(self, world) -> None:
+        self.world, self.calls = world, []
+
+    def forget_member(self, user_id: int) -> None:
+        # Rows still naming the member at the moment of the call: none, the delete came first.
+        self.calls.append((user_id, sum(counts(self.world, user_id).values())))
+
+
+class HoldsMembersAsync(HoldsMembers):
+    async def forget_member(self, user_id: int) -> None:
+        super().forget_member(user_id)
+
+
+class CannotForget(commands.Cog):
+    def forget_member(self, user_id: int) -> None:
+        raise RuntimeError("this cog cannot forget")
+
+
+async def test_forget_drops_the_member_from_every_cog_that_holds_members(world, caplog):
+    alice = world.alice
+    await study_a_little(world, alice)
+    plain, awaited = HoldsMembers(world), HoldsMembersAsync(world)
+    for cog in (CannotForget(), plain, awaited):
+        await world.bot.add_cog(cog)
+    prompt = await alice.slash(world.channel, "privacy forget")
+    assert plain.calls == awaited.calls == [], "asking is not forgetting"
+    await alice.click(prompt.response, label="Cancel")
+    assert plain.calls == awaited.calls == []
+
+    prompt = await alice.slash(world.channel, "privacy forget")
+    await alice.click(prompt.response, label="Delete my data")
+    assert plain.calls == awaited.calls == [(alice.id, 0)], "every cog asked once, after the delete"
+    assert prompt.response.embeds[0].title == "✅ Your data is deleted", "one failing cog stops nothing"
+    assert "cog CannotForget could not forget a member" in caplog.text

@@ -120,3 +120,11 @@ async def test_transaction_rolls_back_on_error(tmp_path):
         assert (await db.table_counts())["guild_settings"] == 0
     finally:
         await db.close()
+
+
+def test_migration_numbers_run_without_gaps(tmp_path):
+    """A gap would let a database pass a number that lands later: it is refused."""
+    (tmp_path / "0001_base.sql").write_text("CREATE TABLE a (x INTEGER);")
+    (tmp_path / "0003_later.sql").write_text("CREATE INDEX a_x ON a (x);")
+    with pytest.raises(MigrationError, match=r"0003_later\.sql: expected migration number 0002"):
+        load_migrations(tmp_path)

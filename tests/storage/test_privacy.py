@@ -3,6 +3,7 @@ transaction, shared rows are kept without the member's id, and older schemas wor
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from datetime import UTC, datetime
 
@@ -103,3 +104,29 @@ async def test_an_older_schema_without_some_tables(tmp_path):
         assert (await repo.forget(ALICE))["study_matches"] == 1
     finally:
         await database.close()
+
+
+@pytest.mark.parametrize(("table", "column"), PERSONAL + SHARED)
+async def test_every_lookup_by_member_uses_an_index(db, table, column):
+    """Export, counts and forget find a member's rows by these columns: never a scan of the table."""
+    for sql in (
+        f"SELECT * FROM {table} WHERE {column} = ?",
+        f"UPDATE {table} SET {column} = 0 WHERE {column} = ?",
+    ):
+        plan = " | ".join(row[3] for row in await db.fetchall(f"EXPLAIN QUERY PLAN {sql}", (ALICE,)))
+        assert plan.startswith(f"SEARCH {table} USING"), f"{sql}: {plan}"
+
+
+async def test_the_export_reads_a_snapshot_without_the_write_lock(db):
+    """An export neither waits for nor blocks the writes (quiz answers) and sees only what is committed."""
+    await seed(db, ALICE, BOB)
+    repo = PrivacyRepo(db)
+    committed = await repo.export(ALICE)
+    async with db.transaction() as conn:  # a write in progress holds the bot's only write lock
+        await conn.execute("DELETE FROM study_matches WHERE user_id = ?", (ALICE,))
+        # Waiting for the lock here would wait forever: the timeout only turns that hang into a failure.
+        export = await asyncio.wait_for(repo.export(ALICE), timeout=60)
+        counts = await asyncio.wait_for(repo.counts(ALICE), timeout=60)
+        assert counts == {t: len(r) for t, r in committed.items()}
+    assert export == committed, "the uncommitted delete is not in the export"
+    assert (await repo.export(ALICE))["study_matches"] == []

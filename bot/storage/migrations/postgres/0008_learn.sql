@@ -1,4 +1,4 @@
--- PostgreSQL twin of ../0011_learn.sql: the same tables, BIGINT for Discord ids and epoch times.
+-- PostgreSQL twin of ../0008_learn.sql: the same tables, BIGINT for Discord ids and epoch times.
 -- /learn (issue 14): each member's stage per term, their open session, the answers waiting to go
 -- into /review; and each server's own FSRS parameters.
 
