@@ -10,7 +10,7 @@ import discord
 from bot.core.questions import Kind, Question
 from bot.ui.limits import Panel
 from bot.ui.messages import clip, component_errors, reply_error
-from bot.ui.quiz import KIND_TITLES, add_option_fields
+from bot.ui.quiz import KIND_TITLES, add_option_fields, choice_button_label
 from content.model import Deck, Term
 
 TEST_COLOUR = discord.Colour.from_rgb(114, 137, 218)
@@ -109,7 +109,8 @@ def question_embed(question: Question, number: int, total: int, correct_so_far: 
     embed = question_panel(
         question, f"Practice test · {number}/{total} · {KIND_TITLES[question.kind]}", TEST_COLOUR
     )
-    embed.set_footer(text=f"Score so far: {correct_so_far}/{number - 1}")
+    if number > 1:  # before the first answer there is no score to speak of
+        embed.set_footer(text=f"Score so far: {correct_so_far}/{number - 1}")
     return embed
 
 
@@ -121,9 +122,8 @@ def question_view(owner: int, key: str, index: int, question: Question) -> disco
     elif question.kind is Kind.TYPED:
         view.add_item(TestButton(owner, key, index, "typed", "✏️ Type your answer"))
     else:
-        for choice, text in zip(question.choice_keys, question.options, strict=True):
-            label = f"{choice}: {text}" if question.kind is Kind.TERM else choice
-            view.add_item(TestButton(owner, key, index, choice, label))
+        for choice in question.choice_keys:
+            view.add_item(TestButton(owner, key, index, choice, choice_button_label(question, choice)))
     view.add_item(TestButton(owner, key, index, "end", "End test", discord.ButtonStyle.secondary))
     return view
 

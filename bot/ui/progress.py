@@ -50,7 +50,8 @@ def progress_embed(progress: Progress, cards: Cards, name: str) -> discord.Embed
         colour=PROGRESS_COLOUR,
     )
     due = f"**{p.due_now}** now" if p.due_now else "nothing now"
-    embed.add_field(name="Due", value=f"{due} · {p.due_next_24h} within 24 h", inline=True)
+    # A no-break space keeps "24 h" on one line in the narrow inline field.
+    embed.add_field(name="Due", value=f"{due} · {p.due_next_24h} within 24\u00a0h", inline=True)
     embed.add_field(
         name="Practice tests",
         value=_accuracy(p.test_accuracy, p.test_correct, p.test_questions, "No tests yet: try /test"),

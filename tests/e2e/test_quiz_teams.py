@@ -79,7 +79,7 @@ async def test_a_team_of_one_beats_a_team_of_three_on_average(world):
     assert teams_part.splitlines()[1:] == reveal["Teams"].splitlines()
     assert players_part.splitlines()[0] == "**Players**"
     assert f"**alice** 🔴 · {red:,} points (1/1 right)" in players_part
-    assert "4. **dave** 🔵 · 0 points (0/1 right)" in players_part
+    assert "4\\. **dave** 🔵 · 0 points (0/1 right)" in players_part
 
 
 async def test_a_member_who_answers_without_joining_goes_to_the_smallest_team(world):
