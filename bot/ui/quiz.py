@@ -313,7 +313,8 @@ def reveal_embed(
     teams: Sequence[TeamStanding] = (),
 ) -> discord.Embed:
     """The closed question: the right answer once, how many chose each option, who was right and
-    the fastest (not in an anonymous round), and the team standings in a team round."""
+    the fastest (not in an anonymous round), and the team standings in a team round (but for the
+    last question, whose podium right below shows them)."""
     q = reveal.question
     embed = Panel(
         title=f"Question {reveal.question_no}/{total} · closed",
@@ -347,7 +348,7 @@ def reveal_embed(
                 value=f"{name(fast.user_id)} in {fast.elapsed_ms / 1000:.1f} s ({points_earned(fast)})",
                 inline=False,
             )
-    if teams:
+    if teams and reveal.question_no < total:  # after the last question the podium shows them
         embed.add_field(name="Teams", value=team_lines(teams), inline=False)
     return embed
 

@@ -28,7 +28,7 @@ DONE_COLOUR = discord.Colour.gold()
 RATING_FEELINGS = {1: "forgot", 2: "almost had it", 3: "slow recall", 4: "recalled", 5: "instant"}
 #: The card's question, in the source cards' wording; the buttons below it say the scale.
 RATING_QUESTION = "How well did you know this?"
-RATING_HELP = "Pick a button below: the lower your answer, the sooner the card comes back."
+RATING_HELP = "The lower your answer, the sooner the card comes back."
 
 
 def rating_name(rating: int) -> str:

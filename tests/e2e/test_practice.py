@@ -85,6 +85,27 @@ async def test_each_option_is_said_once_and_the_score_waits_for_a_first_answer(w
     assert msg.embeds[-1].footer.text == "Score so far: 1/1"
 
 
+async def test_the_feedback_says_each_definition_once(world, monkeypatch):
+    monkeypatch.setitem(questions.MODE_KINDS, Mode.MULTIPLE_CHOICE, (Kind.DEFINITION,))
+    alice, deck = world.alice, world.bot.deck
+    msg = (await alice.slash(world.channel, "test", questions=5, mode="multiple_choice")).response
+    q = current(world, alice).question
+    picked = next(k for k in q.choice_keys if k != q.answer)
+    await answer(world, alice, msg, right=False)
+    said = msg.embeds[0].description
+    definition = deck.get(q.term_id).definition
+    assert said.count(definition) == 1 and f"Correct answer: **{q.answer}**\n" in said
+    chosen = q.options["ABCD".index(picked)]
+    assert said.startswith(f"Your answer: {picked}: “") and chosen not in said, "a letter and a short form"
+    q = current(world, alice).question
+    await answer(world, alice, msg, right=True)
+    right = msg.embeds[0]
+    assert (
+        right.title == "✅ Right!"
+        and right.description == f"**{deck.get(q.term_id).name}**: {deck.get(q.term_id).definition}"
+    )
+
+
 async def test_a_full_test_sums_up_and_offers_to_review_the_missed_ones(world):
     alice, deck = world.alice, world.bot.deck
     start = await alice.slash(world.channel, "test", questions=5)
