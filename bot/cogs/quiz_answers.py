@@ -17,7 +17,7 @@ from bot.core.quiz import QuizError, period_keys
 from bot.core.teams import TeamsClosed, team_label
 from bot.storage.quiz import AnswerRow
 from bot.ui.messages import failure_text, reply_error, safe
-from bot.ui.quiz import TypedAnswerModal
+from bot.ui.quiz import TypedAnswerModal, short_choice
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ class RoundInput:
         if choice not in question.choice_keys:
             await reply_error(interaction, "That button belongs to an older question.")
             return
-        label = question.option_label(choice)
+        label = short_choice(question, choice)
         await self.record(interaction, runner, choice, choice == question.answer, label=label)
 
     async def on_typed_answer(self, interaction: discord.Interaction, state: str, text: str) -> None:

@@ -122,6 +122,7 @@ class Answer:
     elapsed_ms: int
     answered_at: datetime
     verdict: str = ""
+    bonus: int = 0  # the streak bonus inside `points` (the reveal shows it apart from the speed points)
 
 
 @dataclass(slots=True)
@@ -219,13 +220,23 @@ class QuizRound:
             raise AnswerPending()
         player = self.players.get(user_id)
         elapsed = (now - self.opened_at).total_seconds()
-        points = 0
+        points = bonus = 0
         if correct and self.scoring is Scoring.ACCURACY:
             points = ACCURACY_POINTS
         elif correct:
-            points = speed_points(elapsed, self.seconds) + streak_bonus((player.streak if player else 0) + 1)
+            bonus = streak_bonus((player.streak if player else 0) + 1)
+            points = speed_points(elapsed, self.seconds) + bonus
         answer = Answer(
-            user_id, self.number, choice, label or choice, correct, points, int(elapsed * 1000), now, verdict
+            user_id,
+            self.number,
+            choice,
+            label or choice,
+            correct,
+            points,
+            int(elapsed * 1000),
+            now,
+            verdict,
+            bonus,
         )
         self.pending[user_id] = (answer, name)
         return answer

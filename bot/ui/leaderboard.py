@@ -28,7 +28,9 @@ _IN_PERIOD = {"week": " this week", "month": " this month", "all": ""}
 
 
 def _stats(row) -> str:
-    return f"{row.points:,} pts · {row.accuracy:.0%} right ({row.correct}/{row.answered}) · {row.rounds_won} won"
+    """A player's figures, in the podium's words ("points", not "pts")."""
+    won = f"{row.rounds_won} round{'' if row.rounds_won == 1 else 's'} won"
+    return f"{row.points:,} points · {row.accuracy:.0%} right ({row.correct}/{row.answered}) · {won}"
 
 
 def _line(rank: int, row) -> str:

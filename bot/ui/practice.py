@@ -10,7 +10,7 @@ import discord
 from bot.core.questions import Kind, Question
 from bot.ui.limits import Panel
 from bot.ui.messages import clip, component_errors, reply_error
-from bot.ui.quiz import KIND_TITLES, add_option_fields
+from bot.ui.quiz import KIND_TITLES, add_option_fields, choice_button_label, short_choice
 from content.model import Deck, Term
 
 TEST_COLOUR = discord.Colour.from_rgb(114, 137, 218)
@@ -109,7 +109,8 @@ def question_embed(question: Question, number: int, total: int, correct_so_far: 
     embed = question_panel(
         question, f"Practice test · {number}/{total} · {KIND_TITLES[question.kind]}", TEST_COLOUR
     )
-    embed.set_footer(text=f"Score so far: {correct_so_far}/{number - 1}")
+    if number > 1:  # before the first answer there is no score to speak of
+        embed.set_footer(text=f"Score so far: {correct_so_far}/{number - 1}")
     return embed
 
 
@@ -121,15 +122,15 @@ def question_view(owner: int, key: str, index: int, question: Question) -> disco
     elif question.kind is Kind.TYPED:
         view.add_item(TestButton(owner, key, index, "typed", "✏️ Type your answer"))
     else:
-        for choice, text in zip(question.choice_keys, question.options, strict=True):
-            label = f"{choice}: {text}" if question.kind is Kind.TERM else choice
-            view.add_item(TestButton(owner, key, index, choice, label))
+        for choice in question.choice_keys:
+            view.add_item(TestButton(owner, key, index, choice, choice_button_label(question, choice)))
     view.add_item(TestButton(owner, key, index, "end", "End test", discord.ButtonStyle.secondary))
     return view
 
 
 def right_answer_text(question: Question, deck: Deck) -> str:
-    """The right answer, as a student reads it."""
+    """The right answer, as a student reads it. For "pick the definition" just its letter: the
+    feedback's next line gives the term with its definition."""
     term = deck.get(question.term_id)
     if question.kind is Kind.TYPED:
         return term.name
@@ -138,15 +139,29 @@ def right_answer_text(question: Question, deck: Deck) -> str:
             return "True"
         shown = deck.get(question.shown_term_id)
         return f"False: that is the definition of {shown.name if shown else 'another term'}"
+    if question.kind is Kind.DEFINITION:
+        return question.answer
     return question.option_label(question.answer)
+
+
+def _given_once(question: Question, given: str) -> str:
+    """A chosen definition comes back as its letter and first words (the cogs pass the whole
+    option, "B: <definition>"), so the feedback does not print a definition twice."""
+    for key in question.choice_keys:
+        if given == question.option_label(key):
+            return short_choice(question, key)
+    return given
 
 
 def feedback_embed(
     question: Question, deck: Deck, correct: bool, *, given: str, reason: str = ""
 ) -> discord.Embed:
-    """Right or wrong, with the correct answer and the term's definition."""
+    """Right or wrong, with the correct answer and the term's definition, each said once. A right
+    answer is not repeated back, unless it was typed with a slip the judge forgave (the reason)."""
     term = deck.get(question.term_id)
-    lines = [f"Your answer: {given}" + (f" ({reason})" if reason else "")]
+    lines = []
+    if not correct or reason:
+        lines.append(f"Your answer: {_given_once(question, given)}" + (f" ({reason})" if reason else ""))
     if not correct:
         lines.append(f"Correct answer: **{clip(right_answer_text(question, deck), 600)}**")
     if term is not None:

@@ -14,6 +14,7 @@ from bot.ui.messages import clip, member_name
 
 PROGRESS_COLOUR = discord.Colour.from_rgb(46, 134, 171)
 CHART_NAME = "mastery.png"
+NBSP = "\u00a0"  # a no-break space: a figure and its word stay on one line
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,13 +45,15 @@ def progress_embed(progress: Progress, cards: Cards, name: str) -> discord.Embed
     embed = Panel(
         title=clip(f"📈 Study progress · {member_name(name)}", 256),
         description=(
-            f"Studied **{p.cards_seen} of {cards.total}** terms and questions · **{p.mastered}** mastered\n"
+            f"Studied **{p.cards_seen} of {cards.total}** terms and questions · **{p.mastered}**{NBSP}mastered\n"
             f"{streak} · {today}"
         ),
         colour=PROGRESS_COLOUR,
     )
     due = f"**{p.due_now}** now" if p.due_now else "nothing now"
-    embed.add_field(name="Due", value=f"{due} · {p.due_next_24h} within 24 h", inline=True)
+    # No-break spaces keep "2 within 24 h" on one line in the narrow inline field (a phone wrapped
+    # it as "24 / h").
+    embed.add_field(name="Due", value=f"{due} · {p.due_next_24h}{NBSP}within{NBSP}24{NBSP}h", inline=True)
     embed.add_field(
         name="Practice tests",
         value=_accuracy(p.test_accuracy, p.test_correct, p.test_questions, "No tests yet: try /test"),

@@ -14,6 +14,7 @@ from bot.core.quiz import (
     ACCURACY_POINTS,
     MAX_POINTS,
     MIN_POINTS,
+    Answer,
     Player,
     Reveal,
     RoundSettings,
@@ -41,11 +42,47 @@ def mention(user_id: int) -> str:
     return f"<@{user_id}>"
 
 
+BUTTON_LABEL = 80  # Discord's limit for a button's label
+
+
+def options_on_buttons(question: Question) -> bool:
+    """Whether the options are said on the answer buttons ("A: Customer Loyalty") instead of in
+    the card: for "pick the term", when every term's name fits on a button. Definitions are too
+    long for a button, so they stay in the card (one field per letter) with a letter per button."""
+    return question.kind is Kind.TERM and all(
+        len(f"{key}: {text}") <= BUTTON_LABEL
+        for key, text in zip(question.choice_keys, question.options, strict=True)
+    )
+
+
 def add_option_fields(embed: discord.Embed, question: Question) -> None:
-    """One field per option (A-D) for the multiple-choice kinds; nothing for the others."""
-    if question.kind in (Kind.DEFINITION, Kind.TERM):
+    """One field per option (A-D) when the buttons do not carry the options; nothing otherwise."""
+    if question.kind in (Kind.DEFINITION, Kind.TERM) and not options_on_buttons(question):
         for key, text in zip(question.choice_keys, question.options, strict=True):
             embed.add_field(name=key, value=clip(text, 1024), inline=False)
+
+
+def choice_button_label(question: Question, key: str) -> str:
+    """What an answer button says: the option itself when it fits (see options_on_buttons), else its letter."""
+    if question.kind is Kind.TRUE_FALSE:
+        return question.option_label(key)
+    return question.option_label(key) if options_on_buttons(question) else key
+
+
+def _first_words(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit + 1].rsplit(" ", 1)[0].rstrip(" ,;:.")
+    return (cut or text[:limit]) + "…"
+
+
+def short_choice(question: Question, key: str) -> str:
+    """A choice as a member is told it back ("Locked in: B: Customer Loyalty"): the letter and a
+    short form of a long option, never the whole definition again."""
+    if question.kind is not Kind.DEFINITION or key not in question.choice_keys:
+        return clip(question.option_label(key), 100)
+    text = question.options[question.choice_keys.index(key)]
+    return f"{key}: “{_first_words(text, 40)}”"
 
 
 def scoring_text(scoring: Scoring) -> str:
@@ -107,9 +144,8 @@ def question_view(round_id: int, number: int, question: Question) -> discord.ui.
     elif question.kind is Kind.TYPED:
         view.add_item(ChoiceButton(round_id, number, "typed", "✏️ Answer"))
     else:
-        for key, text in zip(question.choice_keys, question.options, strict=True):
-            label = f"{key}: {text}" if question.kind is Kind.TERM else key
-            view.add_item(ChoiceButton(round_id, number, key, label))
+        for key in question.choice_keys:
+            view.add_item(ChoiceButton(round_id, number, key, choice_button_label(question, key)))
     return view
 
 
@@ -277,7 +313,8 @@ def reveal_embed(
     teams: Sequence[TeamStanding] = (),
 ) -> discord.Embed:
     """The closed question: the right answer once, how many chose each option, who was right and
-    the fastest (not in an anonymous round), and the team standings in a team round."""
+    the fastest (not in an anonymous round), and the team standings in a team round (but for the
+    last question, whose podium right below shows them)."""
     q = reveal.question
     embed = Panel(
         title=f"Question {reveal.question_no}/{total} · closed",
@@ -308,19 +345,33 @@ def reveal_embed(
             fast = reveal.fastest
             embed.add_field(
                 name="⚡ Fastest",
-                value=f"{name(fast.user_id)} in {fast.elapsed_ms / 1000:.1f} s (+{fast.points} points)",
+                value=f"{name(fast.user_id)} in {fast.elapsed_ms / 1000:.1f} s ({points_earned(fast)})",
                 inline=False,
             )
-    if teams:
+    if teams and reveal.question_no < total:  # after the last question the podium shows them
         embed.add_field(name="Teams", value=team_lines(teams), inline=False)
     return embed
+
+
+def points_earned(answer: Answer) -> str:
+    """ "+956 points, +100 streak bonus": the speed points and the bonus apart, so no answer seems to
+    earn more than the 1,000 the question card promises."""
+    speed = answer.points - answer.bonus
+    return f"+{speed:,} points" + (f", +{answer.bonus:,} streak bonus" if answer.bonus else "")
+
+
+def place_mark(place: int, points: int) -> str:
+    """🥇🥈🥉 for the first three places that scored, else "4." written so that Markdown does not
+    read the line as a numbered list item (which Discord renumbers: two players sharing 4th place
+    would read as 4. and 5.)."""
+    return MEDALS[place - 1] if place <= 3 and points > 0 else f"{place}\\."
 
 
 def team_lines(teams: Sequence[TeamStanding]) -> str:
     """One line per team, best average first; equal averages share a place."""
     lines = []
     for place, team in zip(ranked_places([t.average for t in teams]), teams, strict=True):
-        badge = MEDALS[place - 1] if place <= 3 and team.points > 0 else f"{place}."
+        badge = place_mark(place, team.points)
         players = f"{team.players} player{'s' if team.players != 1 else ''}" if team.players else "nobody played"
         lines.append(f"{badge} **{team.label}** · {round(team.average):,} points average ({players})")
     return "\n".join(lines)
@@ -331,7 +382,7 @@ def standings_lines(players: Sequence[Player], limit: int = 25, teams: dict[int,
     In a team round each name carries its team's badge."""
     lines = []
     for place, p in zip(places(list(players[:limit])), players[:limit], strict=True):
-        badge = MEDALS[place - 1] if place <= 3 and p.points > 0 else f"{place}."  # no medal for 0 points
+        badge = place_mark(place, p.points)  # no medal for 0 points
         team = f" {TEAM_BADGES[teams[p.user_id]]}" if teams and p.user_id in teams else ""
         lines.append(
             f"{badge} **{member_name(p.name)}**{team} · {p.points:,} points ({p.correct}/{p.answered} right)"

@@ -26,10 +26,9 @@ DONE_COLOUR = discord.Colour.gold()
 # How each 1-5 button reads: the scheduling rating it maps to (from `srs.map_rating`, so the
 # buttons follow the mapping) and how well the member knew the card. Change the words here.
 RATING_FEELINGS = {1: "forgot", 2: "almost had it", 3: "slow recall", 4: "recalled", 5: "instant"}
-RATING_HELP = (
-    "**Again**: back in a few minutes · **Hard**: a shorter gap · **Good**: the normal gap · "
-    "**Easy**: a longer gap"
-)
+#: The card's question, in the source cards' wording; the buttons below it say the scale.
+RATING_QUESTION = "How well did you know this?"
+RATING_HELP = "The lower your answer, the sooner the card comes back."
 
 
 def rating_name(rating: int) -> str:
@@ -242,7 +241,7 @@ def back_embed(card: Card, deck: Deck, *, number: int, scope_note: str = "") -> 
         if card.note:
             embed.add_field(name="Note", value=clip(card.note, 1024), inline=False)
     embed.add_field(name="Topic", value=clip(deck.topic_name(card.topic), 1024), inline=True)
-    embed.add_field(name="How well did you know this?", value=RATING_HELP, inline=False)
+    embed.add_field(name=RATING_QUESTION, value=RATING_HELP, inline=False)
     embed.set_footer(text=clip(f"Card {number} of this session{scope_note}", 2048))
     return embed
 

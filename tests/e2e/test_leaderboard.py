@@ -34,11 +34,11 @@ async def test_points_accuracy_and_rounds_won(world):
     assert mine.startswith("#") and "of 3" in mine
     rank = mine.split(" ")[0][1:]
     assert f"**{rank}.**" not in mine and "<@" not in mine, "the rank and the name are said once"
-    assert mine.count(" pts · ") == 1
+    assert mine.count(" points · ") == 1 and "pts" not in str(board.response.embeds[0].to_dict())
     by_accuracy = await world.alice.slash(world.channel, "leaderboard", sort="accuracy")
     assert str(world.bob.id) in lines(by_accuracy)[-1], "bob got 1 of 2 right: last on accuracy"
     by_wins = await world.alice.slash(world.channel, "leaderboard", sort="rounds_won")
-    assert str(world.alice.id) in lines(by_wins)[0] and "1 won" in lines(by_wins)[0]
+    assert str(world.alice.id) in lines(by_wins)[0] and "· 1 round won" in lines(by_wins)[0]
 
 
 async def test_weeks_start_on_monday_and_all_time_keeps_everything(world):

@@ -1,5 +1,6 @@
 """/test through the real discord.py client: answers feed the review schedule, the summary, the
-"Review the missed ones now" button, owner-only buttons, double answers, ending early, restarts."""
+"Review the missed ones now" button, owner-only buttons, double answers, ending early, restarts;
+each option said once and no score before the first answer."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from datetime import timedelta
 import pytest
 from fsrs import Rating, State
 
-from bot.core import srs
-from bot.core.questions import Kind, make_question
+from bot.core import questions, srs
+from bot.core.questions import Kind, Mode, make_question
 from bot.storage.study import StudyRepo
 from bot.ui.practice import ALREADY_ANSWERED, ENDED, FINISHED, NOT_YOURS
 from tests.e2e.helpers import fields_of, rows
@@ -64,6 +65,45 @@ async def test_a_typed_wrong_answer_sends_a_known_card_back_to_again(world):
     assert rows(world, "SELECT raw_rating, rating, source FROM study_reviews ORDER BY id DESC LIMIT 1") == [
         (None, int(Rating.Again), "test")
     ]
+
+
+@pytest.mark.parametrize("kind", [Kind.TERM, Kind.DEFINITION])
+async def test_each_option_is_said_once_and_the_score_waits_for_a_first_answer(world, monkeypatch, kind):
+    monkeypatch.setitem(questions.MODE_KINDS, Mode.MULTIPLE_CHOICE, (kind,))
+    alice = world.alice
+    msg = (await alice.slash(world.channel, "test", questions=5, mode="multiple_choice")).response
+    q = current(world, alice).question
+    embed, labels = msg.embeds[0], [label for label in buttons(msg) if label != "End test"]
+    if kind is Kind.TERM:  # short names: on the buttons, not in the card
+        assert labels == [f"{key}: {name}" for key, name in zip("ABCD", q.options, strict=True)]
+        assert embed.fields == [] and not [name for name in q.options if name in str(embed.to_dict())]
+    else:  # long definitions: in the card, a letter per button
+        assert labels == ["A", "B", "C", "D"]
+        assert fields_of(embed) == dict(zip("ABCD", q.options, strict=True))
+    assert embed.footer.text is None, "no 'Score so far: 0/0' before any answer"
+    await answer(world, alice, msg, right=True)
+    assert msg.embeds[-1].footer.text == "Score so far: 1/1"
+
+
+async def test_the_feedback_says_each_definition_once(world, monkeypatch):
+    monkeypatch.setitem(questions.MODE_KINDS, Mode.MULTIPLE_CHOICE, (Kind.DEFINITION,))
+    alice, deck = world.alice, world.bot.deck
+    msg = (await alice.slash(world.channel, "test", questions=5, mode="multiple_choice")).response
+    q = current(world, alice).question
+    picked = next(k for k in q.choice_keys if k != q.answer)
+    await answer(world, alice, msg, right=False)
+    said = msg.embeds[0].description
+    definition = deck.get(q.term_id).definition
+    assert said.count(definition) == 1 and f"Correct answer: **{q.answer}**\n" in said
+    chosen = q.options["ABCD".index(picked)]
+    assert said.startswith(f"Your answer: {picked}: “") and chosen not in said, "a letter and a short form"
+    q = current(world, alice).question
+    await answer(world, alice, msg, right=True)
+    right = msg.embeds[0]
+    assert (
+        right.title == "✅ Right!"
+        and right.description == f"**{deck.get(q.term_id).name}**: {deck.get(q.term_id).definition}"
+    )
 
 
 async def test_a_full_test_sums_up_and_offers_to_review_the_missed_ones(world):

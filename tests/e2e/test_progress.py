@@ -57,14 +57,18 @@ async def test_progress_figures_match_the_stored_data(world):
     mastered = one("SELECT COUNT(*) FROM study_cards WHERE user_id = ? AND stability >= 21")
     terms, questions = len(deck.terms), len(deck.questions)
     summary, activity = embed.description.splitlines()
-    assert summary == f"Studied **{seen} of {terms + questions}** terms and questions · **{mastered}** mastered"
+    assert (
+        summary == f"Studied **{seen} of {terms + questions}** terms and questions · **{mastered}**\u00a0mastered"
+    )
     assert (seen, mastered) == (6, 2)
     assert f"{terms + questions} = {terms} terms + {questions} questions" in embed.footer.text
     due_now = one("SELECT COUNT(*) FROM study_cards WHERE user_id = ? AND due <= ?", now_s)
     due_24h = one(
         "SELECT COUNT(*) FROM study_cards WHERE user_id = ? AND due > ? AND due <= ?", now_s, now_s + 86400
     )
-    assert figures["Due"] == f"**{due_now}** now · {due_24h} within 24 h" and due_24h >= 1, "the card rated 3"
+    assert figures["Due"] == f"**{due_now}** now · {due_24h}\u00a0within\u00a024\u00a0h" and due_24h >= 1, (
+        "the card rated 3"
+    )
     reviews_today = one("SELECT COUNT(*) FROM study_reviews WHERE user_id = ? AND reviewed_at >= ?", day_start_ms)
     assert reviews_today == 2, "follow-up and the test answer, not bob's"
     assert activity == "🔥 3-day streak · 2 reviews today"
@@ -85,7 +89,10 @@ async def test_a_newcomer_sees_zeros_and_an_invitation(world):
     figures = fields_of(embed)
     assert embed.description.startswith("Studied **0 of ")
     assert embed.description.endswith("No streak yet · no reviews yet today")
-    assert figures["Due"] == "nothing now · 0 within 24 h"
+    assert figures["Due"] == "nothing now · 0\u00a0within\u00a024\u00a0h", (
+        "a no-break space: never '24' and 'h' on two lines"
+    )
+    assert "🔥" not in str(embed.to_dict()), "no flame without a streak"
     assert figures["Practice tests"] == "No tests yet: try /test"
     assert figures["Quizzes"] == "No quiz answers yet"
     assert result.response.attachments[0].filename == "mastery.png"
@@ -102,10 +109,12 @@ async def test_only_the_decks_the_server_uses_are_counted(world):
 
     result = await alice.slash(world.channel, "progress")
     embed = result.response.embeds[0]
-    assert embed.description.startswith("Studied **1 of 5** terms and questions · **0** mastered"), (
+    assert embed.description.startswith("Studied **1 of 5** terms and questions · **0**\u00a0mastered"), (
         embed.description
     )
-    assert fields_of(embed)["Due"] == "nothing now · 1 within 24 h", "the built-in cards due now are not counted"
+    assert fields_of(embed)["Due"] == "nothing now · 1\u00a0within\u00a024\u00a0h", (
+        "the built-in cards due now are not counted"
+    )
     assert "5 = 5 terms + 0 questions" in embed.footer.text
 
     dm = await alice.user.slash("progress")  # in DMs: the built-in deck

@@ -31,7 +31,7 @@ async def test_accuracy_scoring_with_a_long_limit_pays_slow_and_fast_alike(world
     assert podium.description.splitlines() == [
         "🥇 **alice** · 1,000 points (1/1 right)",
         "🥇 **bob** · 1,000 points (1/1 right)",
-        "3. **carol** · 0 points (0/1 right)",
+        "3\\. **carol** · 0 points (0/1 right)",
     ]
     assert rows(world, "SELECT user_id, points FROM quiz_answers ORDER BY user_id") == sorted(
         [(world.alice.id, 1000), (world.bob.id, 1000), (world.carol.id, 0)]

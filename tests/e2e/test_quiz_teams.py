@@ -70,16 +70,36 @@ async def test_a_team_of_one_beats_a_team_of_three_on_average(world):
     red, blue = points[world.alice.id], points[world.bob.id] + points[world.carol.id]
     assert blue > red and blue / 3 < red, "Blue has more points together, Red more on average"
     reveal = fields_of(fetch(world, msg).embeds[0])
-    assert reveal["Teams"].splitlines() == [
+    assert "Teams" not in reveal, "the last reveal leaves the team standings to the podium below it"
+    podium = world.channel.last_message.embeds[0]
+    teams_part, players_part = podium.description.split("\n\n")
+    assert teams_part.splitlines()[1:] == [
         f"🥇 **🔴 Red** · {red:,} points average (1 player)",
         f"🥈 **🔵 Blue** · {round(blue / 3):,} points average (3 players)",
     ]
-    podium = world.channel.last_message.embeds[0]
-    teams_part, players_part = podium.description.split("\n\n")
-    assert teams_part.splitlines()[1:] == reveal["Teams"].splitlines()
     assert players_part.splitlines()[0] == "**Players**"
     assert f"**alice** 🔴 · {red:,} points (1/1 right)" in players_part
-    assert "4. **dave** 🔵 · 0 points (0/1 right)" in players_part
+    assert "4\\. **dave** 🔵 · 0 points (0/1 right)" in players_part
+
+
+async def test_the_team_standings_show_after_each_question_and_once_at_the_end(world):
+    await start(world, questions=2, mode="true_false", seconds=20, teams=2)
+    await join(world, world.alice, 0)
+    await join(world, world.bob, 1)
+    await start_now(world, world.teacher)
+    first, q = world.channel.last_message, question_of(world)
+    await world.alice.click(first, custom_id=button(world, q.answer))
+    await world.bob.click(first, custom_id=button(world, wrong_choice(q)))
+    await world.env.advance_time(20)
+    teams = fields_of(fetch(world, first).embeds[0])["Teams"].splitlines()
+    assert teams[0].startswith("🥇 **🔴 Red** · ") and teams[1].startswith("2\\. **🔵 Blue** · 0 points average")
+    await world.env.advance_time(5)
+    second, q = world.channel.last_message, question_of(world)
+    await world.alice.click(second, custom_id=button(world, q.answer))
+    await world.bob.click(second, custom_id=button(world, q.answer))
+    assert "Teams" not in fields_of(fetch(world, second).embeds[0])
+    podium = world.channel.last_message.embeds[0].description
+    assert podium.startswith("**Teams**") and podium.count("🔴 Red") == 1, "the team standings, once"
 
 
 async def test_a_member_who_answers_without_joining_goes_to_the_smallest_team(world):
