@@ -33,11 +33,14 @@ def cmd_run(settings: Settings, args) -> int:
     import discord
 
     from bot.app import create_bot
+    from bot.storage import StorageError
 
-    configure_logging(settings.log_level, hide=(settings.token,))
+    configure_logging(settings.log_level, hide=settings.secrets)
     bot = create_bot(settings)
     try:
         bot.run(settings.token, log_handler=None)
+    except StorageError as exc:  # e.g. DATABASE_URL unreachable: one line, never the password
+        return _fail(str(exc))
     except discord.LoginFailure:
         return _fail("Discord rejected DISCORD_TOKEN. Reset the token in the Developer Portal and update .env.")
     except discord.PrivilegedIntentsRequired:
@@ -262,7 +265,7 @@ def cmd_sync(settings: Settings, args) -> int:
 
     from bot.app import create_bot, publish_commands
 
-    configure_logging(settings.log_level, hide=(settings.token,))
+    configure_logging(settings.log_level, hide=settings.secrets)
     guild_id = args.guild or settings.dev_guild_id
 
     async def sync() -> list:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 
+from tests import pg_server
+
 
 def rows(world, sql, params=()):
     """Read the bot's database through a second, independent connection (what is committed)."""
+    if world.bot.settings.database_url:
+        return pg_server.query(world.bot.settings.database_url, sql, params)
     with sqlite3.connect(world.bot.settings.database_path) as conn:
         return conn.execute(sql, params).fetchall()
 
