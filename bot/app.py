@@ -34,6 +34,8 @@ EXTENSIONS = (
     "bot.cogs.scheduler",
     "bot.cogs.review",
     "bot.cogs.practice",
+    "bot.cogs.learn",
+    "bot.cogs.server_fsrs",
     "bot.cogs.match",
     "bot.cogs.progress",
     "bot.cogs.privacy",

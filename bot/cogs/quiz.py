@@ -1,7 +1,12 @@
-"""/quiz start, /quiz stop and /leaderboard: channel quiz rounds for a whole class."""
+"""/quiz start, /quiz stop and /leaderboard: channel quiz rounds for a whole class.
+
+What members press during a round (answers, team picks, Start now) is in quiz_answers.py; the
+round itself runs in quiz_runner.py.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -11,33 +16,45 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.common import deck_for, resolve_topic, topic_choices
+from bot.cogs.quiz_answers import RoundInput, may_run
 from bot.cogs.quiz_runner import RoundRunner
-from bot.core.answers import judge
 from bot.core.errors import BadInput
-from bot.core.questions import Mode, make_questions
-from bot.core.quiz import QuizError, QuizRound, period_key, period_keys
+from bot.core.missed import DEFAULT_PERIOD, NotEnoughHistory, period_start, pick_missed
+from bot.core.questions import Mode, make_questions, questions_about
+from bot.core.quiz import QuizRound, RoundSettings, Scoring, period_key
+from bot.core.teams import Teams
 from bot.permissions import missing_text, missing_to_post
-from bot.storage.quiz import AnswerRow, AnswerWriter, QuizRepo
+from bot.storage.quiz import AnswerWriter, QuizRepo
 from bot.storage.study import StudyRepo
 from bot.ui.leaderboard import LeaderboardPage, leaderboard_message
-from bot.ui.messages import failure_text, reply_error, safe, user_errors
-from bot.ui.quiz import ChoiceButton, TypedAnswerModal, answer_typed_submission
+from bot.ui.messages import reply_error, user_errors
+from bot.ui.quiz import ChoiceButton, NormalRoundButton, answer_typed_submission, normal_round_view, start_text
+from bot.ui.quiz_teams import StartNowButton, TeamButton
 
 log = logging.getLogger(__name__)
 
 ModeOption = Literal["mixed", "multiple_choice", "true_false", "typed"]
 PeriodOption = Literal["week", "month", "all"]
-QUIZ_ENDED = "This quiz has ended. Start a new one with /quiz start."
-QUESTION_CLOSED = "This question has closed. Get ready for the next one!"
 SortOption = Literal["points", "accuracy", "rounds_won"]
+ScoringOption = Literal["speed", "accuracy"]
+RevealOption = Literal["names", "anonymous"]
+SourceOption = Literal["deck", "missed"]
+#: The dynamic buttons of quiz rounds, registered while the cog is loaded.
+BUTTONS = (ChoiceButton, LeaderboardPage, TeamButton, StartNowButton, NormalRoundButton)
 
 
-def can_moderate(interaction: discord.Interaction) -> bool:
-    perms = interaction.permissions
-    return perms.manage_guild or perms.manage_messages or perms.administrator
+def check_can_post(interaction: discord.Interaction) -> None:
+    """BadInput when the bot cannot post a round in this channel (every question would fail with 403)."""
+    missing = missing_to_post(interaction.app_permissions, thread=isinstance(interaction.channel, discord.Thread))
+    if missing:
+        them = "that permission" if len(missing) == 1 else "those permissions"
+        raise BadInput(
+            f"{missing_text(missing, interaction.channel_id)}, so I can't run a quiz here. "
+            f"Ask a teacher to give me {them} in this channel, or start the quiz in another one."
+        )
 
 
-class Quiz(commands.Cog):
+class Quiz(RoundInput, commands.Cog):
     quiz = app_commands.Group(name="quiz", description="Quiz rounds for the whole channel", guild_only=True)
 
     def __init__(self, bot) -> None:
@@ -50,14 +67,14 @@ class Quiz(commands.Cog):
         self.unsaved: set[int] = set()  # rounds that ended while their end could not be stored
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(ChoiceButton, LeaderboardPage)
+        self.bot.add_dynamic_items(*BUTTONS)
         # Rounds left active by a crash or restart end here; their answers already count.
         self.interrupted = await self.repo.interrupt_active_rounds(int(discord.utils.utcnow().timestamp() * 1000))
         if self.interrupted:
             self.bot.loop.create_task(self._announce_interrupted(self.interrupted))
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(ChoiceButton, LeaderboardPage)
+        self.bot.remove_dynamic_items(*BUTTONS)
         for runner in list(self.runners.values()):
             runner.cancel()
         await self.writer.close()
@@ -98,7 +115,12 @@ class Quiz(commands.Cog):
         questions="How many questions (1-50)",
         topic="Only terms from this topic",
         mode="Question types",
-        seconds="Seconds per question (10-120)",
+        seconds="Seconds per question: 10-120, or up to 300 with scoring:accuracy",
+        scoring="speed: faster right answers earn more (default); accuracy: 1,000 points per right answer",
+        teams="Play in 2-4 teams; members pick one before the first question",
+        reveal="names: show who was right (default); anonymous: counts only, no names",
+        source="deck: any term (default); missed: the terms this server missed most",
+        period="With source:missed: misses of the last 7 days, 30 days (default) or all time",
     )
     async def start(
         self,
@@ -106,58 +128,137 @@ class Quiz(commands.Cog):
         questions: app_commands.Range[int, 1, 50] = 10,
         topic: str | None = None,
         mode: ModeOption = "mixed",
-        seconds: app_commands.Range[int, 10, 120] = 20,
+        seconds: app_commands.Range[int, 10, 300] = 20,
+        scoring: ScoringOption = "speed",
+        teams: app_commands.Range[int, 2, 4] | None = None,
+        reveal: RevealOption = "names",
+        source: SourceOption = "deck",
+        period: PeriodOption | None = None,
     ) -> None:
         async with user_errors(interaction):
-            # Checked before anything is posted: without these every question would fail with 403.
-            missing = missing_to_post(
-                interaction.app_permissions, thread=isinstance(interaction.channel, discord.Thread)
-            )
-            if missing:
-                them = "that permission" if len(missing) == 1 else "those permissions"
-                raise BadInput(
-                    f"{missing_text(missing, interaction.channel_id)}, so I can't run a quiz here. "
-                    f"Ask a teacher to give me {them} in this channel, or start the quiz in another one."
-                )
-            deck = await deck_for(interaction)
-            topic_id = resolve_topic(deck, topic)
-            runner = await self.start_round(
-                guild_id=interaction.guild_id,
-                channel=interaction.channel,
-                started_by=interaction.user.id,
-                count=questions,
-                topic=topic_id,
+            settings = RoundSettings(
+                questions=questions,
                 mode=Mode(mode),
                 seconds=seconds,
+                scoring=Scoring(scoring),
+                teams=teams or 0,
+                anonymous=reveal == "anonymous",
             )
-            where = f" on **{deck.topic_name(topic_id)}**" if topic_id else ""
+            settings.check()
+            if period is not None and source != "missed":
+                raise BadInput(
+                    "period: says which misses count, so it goes with source:missed. Leave it out for a "
+                    "round from the whole deck."
+                )
+            check_can_post(interaction)  # checked before anything is posted
+            deck = await deck_for(interaction)
+            settings = dataclasses.replace(settings, topic=resolve_topic(deck, topic))
+            terms = None
+            if source == "missed":
+                period = period or DEFAULT_PERIOD
+                terms = await self._missed_terms(interaction, deck, settings, period)
+                if terms is None:
+                    return
+            await self._open_round(interaction, settings, terms=terms, period=period)
+
+    async def on_normal_round(self, interaction: discord.Interaction, settings: RoundSettings) -> None:
+        """The "Start a normal round" button under a missed-terms round that lacked history."""
+        async with user_errors(interaction):
+            settings.check()
+            check_can_post(interaction)
+            deck = await deck_for(interaction)
+            if settings.topic is not None and deck.topic(settings.topic) is None:
+                raise BadInput("That topic is no longer in this server's decks. Run /quiz start to pick another.")
+            await self._open_round(interaction, settings)
+
+    async def _missed_terms(self, interaction, deck, settings: RoundSettings, period: str) -> list[str] | None:
+        """The terms of a missed-terms round, or None after telling the member there is too little
+        history (with a button for a normal round)."""
+        since = period_start(period, discord.utils.utcnow())
+        records = await self.repo.missed_terms(
+            interaction.guild_id, None if since is None else int(since.timestamp() * 1000)
+        )
+        allowed = {term.id for term in deck.terms_in(settings.topic)}
+        try:
+            return pick_missed(records, allowed, settings.questions, self.bot.rng, period)
+        except NotEnoughHistory as exc:
+            view = normal_round_view(settings)
+            offer = (
+                "Press the button for a normal round with the same options, or run /quiz start without source."
+                if view is not None
+                else "Run /quiz start without source for a normal round."
+            )
             try:
                 await interaction.response.send_message(
-                    f"🎯 {interaction.user.mention} started a quiz{where}: {questions} question"
-                    f"{'s' if questions != 1 else ''}, {seconds} seconds each. Answer with the buttons; "
-                    "the faster you are, the more points you get!"
+                    f"📭 {exc}\n{offer}", ephemeral=True, **({"view": view} if view is not None else {})
                 )
-            except discord.HTTPException as exc:
-                # Unknown interaction after a stall, or a 5xx: nobody was told a quiz started, so
-                # none did. Nothing may stay behind to block the channel.
-                log.warning(
-                    "quiz start in channel %s not announced (%s): round %s dropped",
-                    interaction.channel_id,
-                    exc,
-                    runner.round.round_id,
-                )
-                await self.drop_round(runner)
-                return
-            runner.launch()
+            except discord.HTTPException:
+                log.warning("could not tell user %s about too little history", interaction.user.id)
+            return None
 
-    async def start_round(self, *, guild_id, channel, started_by, count, topic, mode, seconds, schedule_id=None):
-        """Create and register a round (the caller launches it). Raises BadInput when the channel is busy."""
+    async def _open_round(self, interaction, settings: RoundSettings, *, terms=None, period=None) -> None:
+        """Create the round, announce it (the reply to the command or button), then run it. A round
+        whose announcement fails is dropped: nobody was told it started."""
+        runner = await self.start_round(
+            guild_id=interaction.guild_id,
+            channel=interaction.channel,
+            started_by=interaction.user.id,
+            count=settings.questions,
+            topic=settings.topic,
+            mode=settings.mode,
+            seconds=settings.seconds,
+            scoring=settings.scoring,
+            teams=settings.teams,
+            anonymous=settings.anonymous,
+            terms=terms,
+        )
+        text = start_text(interaction.user, settings, len(runner.round.questions), runner.deck, missed=period)
+        try:
+            await interaction.response.send_message(text)
+        except discord.HTTPException as exc:
+            # Unknown interaction after a stall, or a 5xx: nobody was told a quiz started, so
+            # none did. Nothing may stay behind to block the channel.
+            log.warning(
+                "quiz start in channel %s not announced (%s): round %s dropped",
+                interaction.channel_id,
+                exc,
+                runner.round.round_id,
+            )
+            await self.drop_round(runner)
+            return
+        runner.launch()
+
+    async def start_round(
+        self,
+        *,
+        guild_id,
+        channel,
+        started_by,
+        count,
+        topic,
+        mode,
+        seconds,
+        schedule_id=None,
+        scoring: Scoring = Scoring.SPEED,
+        teams: int = 0,
+        anonymous: bool = False,
+        terms: list[str] | None = None,
+    ):
+        """Create and register a round (the caller launches it). Raises BadInput when the channel is busy.
+
+        `terms` (term ids) fixes what the round asks, in order (a missed-terms round); otherwise
+        `count` terms of `topic` are drawn.
+        """
         busy = self.runners.get(channel.id)
         if busy is not None:
             link = f" ({busy.message.jump_url})" if busy.message else ""
             raise BadInput(f"A quiz is already running here{link}. Wait for it to finish or use /quiz stop.")
         deck = (await self.bot.decks.for_guild(guild_id)).deck
-        questions = make_questions(deck, count, mode, self.bot.rng, topic)
+        if terms is not None:
+            picked = [term for term in map(deck.get, terms) if term is not None]
+            questions = questions_about(deck, picked, mode, self.bot.rng)
+        else:
+            questions = make_questions(deck, count, mode, self.bot.rng, topic)
         if not questions:
             raise BadInput("There are no terms to ask about in that topic.")
         now_ms = int(discord.utils.utcnow().timestamp() * 1000)
@@ -177,7 +278,15 @@ class Quiz(commands.Cog):
             round_id = await self.repo.create_round(**new_round)
         if round_id is None:
             raise BadInput("A quiz is already running here. Wait for it to finish or use /quiz stop.")
-        state = QuizRound(questions, seconds, started_by, round_id=round_id)
+        state = QuizRound(
+            questions,
+            seconds,
+            started_by,
+            round_id=round_id,
+            scoring=scoring,
+            teams=Teams(teams) if teams else None,
+            anonymous=anonymous,
+        )
         runner = RoundRunner(self, state, guild_id, channel, await self.zone_of(guild_id), deck)
         self.runners[channel.id] = runner
         self.by_round[round_id] = runner
@@ -211,6 +320,8 @@ class Quiz(commands.Cog):
         so nothing about them is shown or stored from those rounds afterwards (/privacy forget)."""
         for runner in list(self.runners.values()):
             runner.round.forget(user_id)
+            if runner.joining:
+                runner.teams_changed()  # their name leaves the team message too
 
     @start.autocomplete("topic")
     async def start_topic_autocomplete(self, interaction: discord.Interaction, current: str):
@@ -223,7 +334,7 @@ class Quiz(commands.Cog):
             await reply_error(interaction, "There is no quiz running in this channel.")
             return
         # Checked here, not only by Discord's command permissions: a server can override those.
-        if interaction.user.id != runner.round.started_by and not can_moderate(interaction):
+        if not may_run(interaction, runner):
             await reply_error(
                 interaction,
                 "Only the person who started this quiz, or someone with Manage Server or Manage Messages, can stop it.",
@@ -262,116 +373,6 @@ class Quiz(commands.Cog):
             mine=mine,
             owner=owner,
         )
-
-    # ----------------------------------------------------------------- answers
-
-    async def on_choice(self, interaction: discord.Interaction, round_id: int, number: int, choice: str) -> None:
-        runner = self.by_round.get(round_id)
-        if runner is None:
-            await reply_error(interaction, QUIZ_ENDED)
-            return
-        if runner.round.number != number or runner.round.closed:
-            await reply_error(interaction, QUESTION_CLOSED)
-            return
-        question = runner.round.question
-        if choice == "typed":
-            if interaction.user.id in runner.round.answers:
-                await reply_error(interaction, "You already answered this question. One answer per question!")
-                return
-            await interaction.response.send_modal(TypedAnswerModal("quiz", f"{round_id}:{number}", number))
-            return
-        if choice not in question.choice_keys:
-            await reply_error(interaction, "That button belongs to an older question.")
-            return
-        label = question.option_label(choice)
-        await self.record(interaction, runner, choice, choice == question.answer, label=label)
-
-    async def on_typed_answer(self, interaction: discord.Interaction, state: str, text: str) -> None:
-        """A typed-answer box was submitted; `state` is "<round id>:<question number>"."""
-        round_id, number = (int(part) for part in state.split(":"))
-        runner = self.by_round.get(round_id)
-        if runner is None:  # it ended, or the bot restarted since the box was opened
-            await reply_error(interaction, QUIZ_ENDED)
-            return
-        await self.submit_typed(interaction, runner, number, text)
-
-    async def submit_typed(self, interaction: discord.Interaction, runner: RoundRunner, number: int, text: str):
-        if runner.round.number != number or runner.round.closed:
-            await reply_error(interaction, QUESTION_CLOSED)
-            return
-        text = text.strip()
-        if not text:
-            await reply_error(interaction, "Your answer was empty. Click ✏️ Answer again and type the term.")
-            return
-        verdict = judge(text, runner.deck.get(runner.round.question.term_id), runner.deck)
-        await self.record(
-            interaction, runner, "typed", verdict.correct, label=f"“{safe(text, 100)}”", verdict=verdict.reason
-        )
-
-    async def record(
-        self, interaction, runner: RoundRunner, choice: str, correct: bool, *, label: str, verdict=""
-    ):
-        """Store an answer, then count it, then confirm it. Nothing counts until it is stored; an
-        answer that could not be acknowledged or stored is dropped, and the member may try again."""
-        now = discord.utils.utcnow()
-        user_id = interaction.user.id
-        try:
-            answer = runner.round.prepare(
-                user_id, interaction.user.display_name, choice, correct, now, label=label, verdict=verdict
-            )
-        except QuizError as exc:
-            await reply_error(interaction, str(exc))
-            return
-        runner.storing()
-        try:
-            stored = await self._store(interaction, runner, answer, choice, label, now)
-        finally:
-            runner.round.release(user_id)  # a no-op once confirmed; otherwise the member may retry
-            runner.settled()
-        if not stored:
-            return
-        try:
-            await interaction.followup.send(f"🔒 Locked in: {label}", ephemeral=True)
-        except discord.HTTPException:
-            # Stored and counted (the podium matches the leaderboard); a second click says which.
-            log.warning("answer of user %s in round %s stored but not confirmed", user_id, runner.round.round_id)
-        runner.answered()
-
-    async def _store(self, interaction, runner: RoundRunner, answer, choice: str, label: str, now) -> bool:
-        """Acknowledge, write, count. False (with the member told when possible) when it failed."""
-        try:
-            # Deferred first: the write may queue behind a group commit or a busy lock.
-            await interaction.response.defer(ephemeral=True, thinking=True)
-        except discord.HTTPException as exc:
-            log.warning(
-                "answer of user %s in round %s dropped: the click could not be acknowledged (%s)",
-                answer.user_id,
-                runner.round.round_id,
-                exc,
-            )
-            return False
-        q = runner.round.questions[answer.question_no - 1]
-        row = AnswerRow(
-            round_id=runner.round.round_id,
-            question_no=answer.question_no,
-            user_id=answer.user_id,
-            guild_id=runner.guild_id,
-            card_id=q.term_id,
-            choice=choice if choice != "typed" else label[:100],
-            correct=answer.correct,
-            points=answer.points,
-            elapsed_ms=answer.elapsed_ms,
-            answered_at_ms=int(now.timestamp() * 1000),
-            periods=period_keys(now, runner.zone),
-        )
-        try:
-            await self.writer.record(row)
-        except Exception as exc:
-            log.exception("answer of user %s in round %s not saved", answer.user_id, row.round_id)
-            await reply_error(interaction, f"I couldn't save your answer. {failure_text(exc)}")
-            return False
-        runner.round.confirm(answer.user_id)
-        return True
 
 
 async def setup(bot) -> None:

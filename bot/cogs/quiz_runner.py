@@ -1,21 +1,27 @@
-"""Runs one channel round: post each question, wait for its deadline (or everyone), reveal, podium."""
+"""Runs one channel round: (a team round: let members pick teams,) post each question, wait for its
+deadline (or everyone), reveal, podium."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import discord
 
 from bot.core.quiz import QuizRound, period_keys
 from bot.ui.quiz import podium_embed, question_embed, question_view, reveal_embed
+from bot.ui.quiz_teams import teams_embed, teams_view
 
 log = logging.getLogger(__name__)
 
 REVEAL_PAUSE = 5.0  # seconds between a reveal and the next question
-COUNT_EDIT_INTERVAL = 2.0  # the "answers" counter is edited at most this often (rate limits)
+#: A team round's joining phase: long enough for a class to pick, short enough not to drag; the
+#: starter (or a moderator) can end it early with Start now.
+JOIN_SECONDS = 30.0
+COUNT_EDIT_INTERVAL = 2.0  # the "answers" counter and the team rosters are edited at most this often
 #: How long a reveal waits for answers still being stored (a write waits up to 5 s for a lock).
 SETTLE_LIMIT = 15.0
 FAILED_NOTE = (
@@ -42,9 +48,10 @@ class RoundRunner:
         # sends requests of one bucket concurrently and retries a 429 later, so a count edit sent
         # before the reveal could otherwise land after it and bring the question back.
         self._last_edit: asyncio.Task | None = None
-        self._count_task: asyncio.Task | None = None
+        self._count_task: asyncio.Task | None = None  # a throttled refresh: the count, or team rosters
         self._count_waiting = False  # the count task is in its pause, not editing yet
         self._last_count_edit = 0.0
+        self.joining_until = None  # a team round's joining phase ends then (or at Start now)
         self._storing: set[asyncio.Task] = set()  # clicks whose answer is being stored
 
     def launch(self, on_refused=None) -> None:
@@ -56,6 +63,15 @@ class RoundRunner:
     def stop(self) -> None:
         self._stopped = True
         self._wake()
+
+    def start_now(self) -> None:
+        """End a team round's joining phase now (Start now)."""
+        self._wake()
+
+    @property
+    def joining(self) -> bool:
+        """True while members pick teams (before the first question of a team round)."""
+        return self.round.teams is not None and self.round.teams.joining and self.round.index < 0
 
     def _wake(self) -> None:
         """End the current question's wait now (everyone answered, or the quiz was stopped)."""
@@ -80,10 +96,38 @@ class RoundRunner:
         """An answer was stored: refresh the counter soon, and close early if everyone has answered."""
         if self.round.everyone_answered():
             self._wake()
-        elif self._count_task is None or self._count_task.done():
-            self._count_task = asyncio.create_task(self._update_count(self.round.number))
+        else:
+            number = self.round.number
 
-    async def _update_count(self, number: int) -> None:
+            def count():
+                if self.round.closed or self.round.number != number:
+                    return None  # the reveal came first: the count must not land on top of it
+                total = len(self.round.questions)
+                answered = len(self.round.answers)
+                q = self.round.question
+                return {
+                    "embed": question_embed(q, number, total, self.round.deadline, answered, self.round.scoring)
+                }
+
+            self._refresh(count, "answer count")
+
+    def teams_changed(self) -> None:
+        """A member joined or switched teams: refresh the rosters soon."""
+
+        def rosters():
+            if not self.joining:
+                return None  # the teams are set: that edit has been made
+            return {"embed": teams_embed(self.round.teams, self.joining_until, anonymous=self.round.anonymous)}
+
+        self._refresh(rosters, "team rosters")
+
+    def _refresh(self, fields, what: str) -> None:
+        """Edit the message soon with `fields` (see _edit), at most every COUNT_EDIT_INTERVAL seconds;
+        while one refresh waits, later ones ride on it (it reads the state when it edits)."""
+        if self._count_task is None or self._count_task.done():
+            self._count_task = asyncio.create_task(self._throttled(fields, what))
+
+    async def _throttled(self, fields, what: str) -> None:
         wait = self._last_count_edit + COUNT_EDIT_INTERVAL - time.monotonic()
         if wait > 0:
             self._count_waiting = True
@@ -92,21 +136,20 @@ class RoundRunner:
             finally:
                 self._count_waiting = False
 
-        def count():
-            if self.round.closed or self.round.number != number:
-                return None  # the reveal came first: the count must not land on top of it
-            self._last_count_edit = time.monotonic()
-            total = len(self.round.questions)
-            return {
-                "embed": question_embed(
-                    self.round.question, number, total, self.round.deadline, len(self.round.answers)
-                )
-            }
+        def stamped():
+            wanted = fields()
+            if wanted is not None:
+                self._last_count_edit = time.monotonic()
+            return wanted
 
         try:
-            await self._edit(count)
+            await self._edit(stamped)
         except discord.HTTPException:
-            log.warning("could not update the answer count of round %s", self.round.round_id)
+            log.warning("could not update the %s of round %s", what, self.round.round_id)
+
+    def _drop_waiting_refresh(self) -> None:
+        if self._count_task is not None and self._count_waiting:
+            self._count_task.cancel()  # still in its pause: it would find its screen gone anyway
 
     async def _edit(self, fields) -> None:
         """Edit the round's message once every earlier edit is done (the one ordered path).
@@ -128,6 +171,8 @@ class RoundRunner:
     async def _run(self) -> None:
         status = "finished"
         try:
+            if self.round.teams is not None:
+                await self._pick_teams()
             while self.round.has_next and not self._stopped:
                 await self._ask()
                 if self.round.abandoned:
@@ -161,32 +206,61 @@ class RoundRunner:
         finally:
             self.cog.forget(self)
 
-    async def _ask(self) -> None:
-        now = discord.utils.utcnow()
-        question = self.round.open_question(now)
-        total = len(self.round.questions)
+    async def _post(self, **fields) -> None:
+        """Post the round's next message (the team picker, a question): it becomes the one edited."""
         try:
-            self.message = await self.channel.send(
-                embed=question_embed(question, self.round.number, total, self.round.deadline, 0),
-                view=question_view(self.round.round_id, self.round.number, question),
-            )
+            self.message = await self.channel.send(**fields)
         except discord.HTTPException as exc:
             self._refused = exc  # Discord refused the post: _run may pause a schedule with it
             raise
         await self.cog.repo.set_message(self.round.round_id, self.message.id)
+
+    async def _wait(self, seconds: float) -> None:
+        """Wait `seconds`, or less when _wake() is called (everyone answered, Start now, stop)."""
         # A plain sleep that _wake() can cancel: asyncio.wait does not raise when it is cancelled,
         # while a cancellation of this runner itself still propagates.
-        self._sleeper = asyncio.ensure_future(asyncio.sleep(self.round.seconds))
+        self._sleeper = asyncio.ensure_future(asyncio.sleep(seconds))
         if self._stopped:
             self._sleeper.cancel()
         await asyncio.wait({self._sleeper})
+
+    async def _pick_teams(self) -> None:
+        """The joining phase of a team round: members pick a team on one message, until JOIN_SECONDS
+        have passed or the starter presses Start now (or the round is stopped)."""
+        teams = self.round.teams
+        self.joining_until = discord.utils.utcnow() + timedelta(seconds=JOIN_SECONDS)
+        await self._post(
+            embed=teams_embed(teams, self.joining_until, anonymous=self.round.anonymous),
+            view=teams_view(self.round.round_id, teams.count),
+        )
+        await self._wait(JOIN_SECONDS)
+        teams.close_joining()
+        self._drop_waiting_refresh()
+        final = teams_embed(teams, self.joining_until, anonymous=self.round.anonymous)
+        try:
+            await self._edit(lambda: {"embed": final, "view": None})
+        except discord.HTTPException as exc:
+            # Only the rosters are stale: a late team button says the teams are set. If the channel
+            # is gone, the first question's post fails and ends the round.
+            log.warning("round %s: the team message could not be closed: %s", self.round.round_id, exc)
+
+    async def _ask(self) -> None:
+        now = discord.utils.utcnow()
+        question = self.round.open_question(now)
+        total = len(self.round.questions)
+        await self._post(
+            embed=question_embed(question, self.round.number, total, self.round.deadline, 0, self.round.scoring),
+            view=question_view(self.round.round_id, self.round.number, question),
+        )
+        await self._wait(self.round.seconds)
         self.round.stop_answers()
         await self._settle()
-        if self._count_task is not None and self._count_waiting:
-            self._count_task.cancel()  # still in its pause: it would find the question closed anyway
+        self._drop_waiting_refresh()
         reveal = self.round.close_question()
         names = {uid: p.name for uid, p in self.round.players.items()}
-        embed = reveal_embed(reveal, total, self.deck, names)
+        embed = reveal_embed(
+            reveal, total, self.deck, names, anonymous=self.round.anonymous, teams=self.round.team_standings()
+        )
         await self._edit(lambda: {"embed": embed, "view": None})
         await self._update_reviews(reveal)
 
@@ -231,8 +305,16 @@ class RoundRunner:
         else:
             note, title = "", "🏆 Quiz complete!"
         await self._save_result(status)
+        podium = podium_embed(
+            table,
+            title=title,
+            note=note,
+            teams=self.round.team_standings(),
+            team_of=self.round.teams.members if self.round.teams else None,
+            anonymous=self.round.anonymous,
+        )
         try:
-            await self.channel.send(embed=podium_embed(table, title=title, note=note))
+            await self.channel.send(embed=podium)
         except discord.HTTPException as exc:  # the result is saved; only the podium is lost
             log.warning("podium of round %s not posted: %s", self.round.round_id, exc)
 

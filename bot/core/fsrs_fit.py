@@ -19,6 +19,7 @@ held-out reviews the way srs-benchmark (open-spaced-repetition/srs-benchmark) do
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 from collections import defaultdict
@@ -36,6 +37,7 @@ TrainingItem = tuple[tuple[int, int], ...]  # (FSRS rating 1-4, elapsed days) pe
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_DAY = timedelta(days=1)
+_ONE_MS = timedelta(milliseconds=1)
 _CLIP = sys.float_info.epsilon  # log loss clips predictions to [eps, 1 - eps], as scikit-learn does
 # RMSE(bins): the logarithmic bin widths srs-benchmark uses for interval, review count and lapses.
 _INTERVAL_BASE, _COUNT_BASE, _LAPSE_BASE = 3.62, 1.89, 1.73
@@ -250,3 +252,76 @@ def evaluate(
 def _require(predictions: Sequence[Prediction]) -> None:
     if not predictions:
         raise ValueError("no long-term review to score")
+
+
+# -- a server's own parameters -------------------------------------------------------------
+
+#: When fitting starts to pay: on the real log (tests/bench/bench_fsrs_eval.py), parameters fitted on
+#: the first 5,000 reviews (2,139 long-term) beat the defaults on both metrics on the later reviews,
+#: and those fitted on fewer did not. A server's fit needs that much BEFORE its held-out part.
+MIN_FIT_REVIEWS = 5_000
+MIN_FIT_LONG_TERM = 2_000
+#: The latest fifth of a server's reviews is held out to judge the fit, and must hold enough
+#: long-term reviews to judge by.
+HELD_OUT_SHARE = 0.2
+MIN_HELD_OUT = 200
+
+ADOPTED, KEPT, TOO_FEW = "adopted", "kept", "too_few"
+
+
+@dataclass(frozen=True, slots=True)
+class FitDecision:
+    """The outcome of a fit for one server: which parameters to use from now on, and why.
+
+    `outcome`: ADOPTED (the fitted ones beat those in use on both metrics), KEPT (they did not),
+    or TOO_FEW (not enough reviews to fit or to judge: nothing was fitted or scored).
+    """
+
+    outcome: str
+    parameters: tuple[float, ...]
+    reviews: int
+    held_out: int = 0
+    current: Scores | None = None
+    fitted: Scores | None = None
+
+
+def decide(
+    reviews: Sequence[Review], current: Sequence[float], *, day_start: timedelta = timedelta(0)
+) -> FitDecision:
+    """Fit parameters on all but the latest `HELD_OUT_SHARE` of `reviews` and adopt them only if
+    they predict those latest long-term reviews better than `current` on both log loss and
+    RMSE(bins). Pure and deterministic; CPU-bound (seconds for a large log): run it off the loop.
+    """
+    current = tuple(current)
+    ordered = sorted(reviews, key=lambda r: r.at)
+    too_few = FitDecision(TOO_FEW, current, len(ordered))
+    split = int(len(ordered) * (1 - HELD_OUT_SHARE))
+    if split < MIN_FIT_REVIEWS or split >= len(ordered):
+        return too_few
+    cutoff = ordered[split].at
+    if len(training_items(ordered, day_start=day_start, until=cutoff)) < MIN_FIT_LONG_TERM:
+        return too_few
+    current_predictions = predictions(current, ordered, day_start=day_start, scored_from=cutoff)
+    if len(current_predictions) < MIN_HELD_OUT:
+        return too_few
+    fitted = fit_parameters(ordered, day_start=day_start, until=cutoff)
+    old = score(current_predictions)
+    new = score(predictions(fitted, ordered, day_start=day_start, scored_from=cutoff))
+    adopt = new.beats(old)
+    return FitDecision(ADOPTED if adopt else KEPT, fitted if adopt else current, len(ordered), old.count, old, new)
+
+
+def decide_rows(rows: Iterable[tuple[int, str, int, int]], current: Sequence[float]) -> FitDecision:
+    """`decide` for review-log rows (user id, card id, reviewed at in epoch ms, FSRS rating 1-4):
+    plain tuples, cheap to hand to another process. A card is one (user, card id) pair."""
+    reviews = [
+        Review((user_id, card_id), _EPOCH + at_ms * _ONE_MS, rating) for user_id, card_id, at_ms, rating in rows
+    ]
+    return decide(reviews, current)
+
+
+@functools.lru_cache(maxsize=256)
+def scheduler_for(parameters: tuple[float, ...], desired_retention: float = 0.9) -> fsrs.Scheduler:
+    """An fsrs scheduler (no fuzz: the bot fuzzes with its own rng) for a server's parameters and
+    retention, built once per pair: building one validates the parameters, which is slow."""
+    return fsrs.Scheduler(parameters=parameters, desired_retention=desired_retention, enable_fuzzing=False)

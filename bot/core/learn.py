@@ -9,8 +9,10 @@ A round asks each of its terms once, in the format of its stage; a right answer 
 stage on (its next format comes next round), a miss moves it one stage back and brings it again
 later in the same round. A session works through the terms in rounds of about `ROUND_SIZE`:
 terms already under way first, then new ones, until `goal` terms are learned or none are left.
-When the last term left would be recalled twice in a row, a term the member already learned is
-asked in between as a plain review (it changes nothing), so "one other question in between" holds.
+When the last term left would be recalled twice in a row, another term is asked in between as a
+plain review (multiple choice; it changes nothing), so "one other question in between" holds: a
+term learned in this session, else one learned before (`spacers`, given by the caller), else any
+other term of the session. Only when there is no other term at all do two recalls in a row count.
 
 Pure: no Discord, no storage, no clock. The state serialises to plain data (`to_data` /
 `from_data`), so storage can keep it and a session continues after a restart.
@@ -77,11 +79,15 @@ class Tally:
 
 @dataclass
 class LearnSession:
-    """One member's learn session over `term_ids` (the order they are introduced in)."""
+    """One member's learn session over `term_ids` (the order they are introduced in).
+
+    `spacers` are other terms (learned before, outside the session) that may be asked in between.
+    """
 
     term_ids: list[str]
     goal: int
     progress: dict[str, TermProgress] = field(default_factory=dict)
+    spacers: list[str] = field(default_factory=list)
     round_queue: list[str] = field(default_factory=list)
     spacer: str | None = None  # the queued review question, if any (a learned term)
     round_terms: list[str] = field(default_factory=list)
@@ -135,11 +141,18 @@ class LearnSession:
         self.round_queue = list(picked)
         self.round_number += 1
         if len(picked) == 1 and self._too_soon(picked[0]):
-            learned = [t for t in self.term_ids if self.progress[t].stage is Stage.LEARNED and t != picked[0]]
-            if learned:
-                self.spacer = rng.choice(learned)
+            candidates = self._spacer_candidates(picked[0])
+            if candidates:
+                self.spacer = rng.choice(candidates)
                 self.round_queue.insert(0, self.spacer)
         return list(picked)
+
+    def _spacer_candidates(self, term_id: str) -> list[str]:
+        """Terms that may be asked in between `term_id`'s two recalls, best kind first."""
+        learned = [t for t in self.term_ids if self.progress[t].stage is Stage.LEARNED and t != term_id]
+        outside = [t for t in self.spacers if t != term_id and t not in self.progress]
+        others = [t for t in self.term_ids if t != term_id]
+        return learned or outside or others
 
     def _too_soon(self, term_id: str) -> bool:
         """Would a right answer now be a second recall straight after the first?"""
@@ -165,11 +178,13 @@ class LearnSession:
             raise ValueError(f"{term_id!r} is not the current question")
         self.round_queue.pop(0)
         self.asked += 1
-        entry = self.progress[term_id]
-        before = entry.stage
         if term_id == self.spacer:  # a review in between: nothing moves
             self.spacer = None
-            return Outcome(term_id, correct, before, before)
+            entry = self.progress.get(term_id)
+            stage = Stage.LEARNED if entry is None else entry.stage  # spacers from outside are learned
+            return Outcome(term_id, correct, stage, stage)
+        entry = self.progress[term_id]
+        before = entry.stage
         entry.seen = True
         if correct:
             after = self._advance(entry)
@@ -193,7 +208,12 @@ class LearnSession:
             return Stage.RECALL_AGAIN
         if entry.stage is Stage.RECALL_AGAIN:
             # `asked` already counts this answer: a gap of 2 means one other question in between.
-            in_between = entry.recalled_at is None or self.asked - entry.recalled_at >= 2
+            # With no other term to ask at all, the gap cannot be made: two recalls must do.
+            in_between = (
+                entry.recalled_at is None
+                or self.asked - entry.recalled_at >= 2
+                or not (self.spacers or len(self.term_ids) > 1)
+            )
             entry.recalled_at = self.asked
             return Stage.LEARNED if in_between else Stage.RECALL_AGAIN
         return entry.stage
@@ -208,6 +228,7 @@ class LearnSession:
                 t: [int(p.stage), p.misses, int(p.seen), p.recalled_at] for t, p in self.progress.items()
             },
             "queue": self.round_queue,
+            "spacers": self.spacers,
             "spacer": self.spacer,
             "round_terms": self.round_terms,
             "round": self.round_number,
@@ -229,7 +250,7 @@ class LearnSession:
             for t, v in data.get("progress", {}).items()
             if keep is None or t in keep
         }
-        session = cls(kept(data["terms"]), data["goal"], progress)
+        session = cls(kept(data["terms"]), data["goal"], progress, kept(data.get("spacers", [])))
         session.round_queue = kept(data.get("queue", []))
         spacer = data.get("spacer")
         session.spacer = spacer if spacer in session.round_queue else None

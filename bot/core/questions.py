@@ -131,7 +131,10 @@ def make_questions(
     deck: Deck, count: int, mode: Mode, rng: random.Random, topic: str | None = None
 ) -> list[Question]:
     """A round's questions: `count` terms of the topic (or all), kinds drawn for the mode."""
+    return questions_about(deck, pick_terms(deck.terms_in(topic), count, rng), mode, rng)
+
+
+def questions_about(deck: Deck, terms: list[Term], mode: Mode, rng: random.Random) -> list[Question]:
+    """One question per term, in order, each of a kind drawn for the mode."""
     kinds = MODE_KINDS[Mode(mode)]
-    return [
-        make_question(deck, term, rng.choice(kinds), rng) for term in pick_terms(deck.terms_in(topic), count, rng)
-    ]
+    return [make_question(deck, term, rng.choice(kinds), rng) for term in terms]

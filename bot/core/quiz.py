@@ -9,16 +9,28 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.core.errors import StudyBotError
-from bot.core.questions import Question
+from bot.core.errors import BadInput, StudyBotError
+from bot.core.questions import Mode, Question
+from bot.core.teams import Teams, TeamStanding
 
 MAX_POINTS = 1000
 MIN_POINTS = 500  # a right answer on the last instant still earns this
 STREAK_STEP = 100
 STREAK_CAP = 500
 SILENT_QUESTIONS_TO_END = 2
+ACCURACY_POINTS = 1000  # a right answer under accuracy scoring, however long it took
+#: Seconds per question: speed scoring keeps questions short; accuracy scoring lets slow readers
+#: and typists take their time.
+SPEED_SECONDS = (10, 120)
+ACCURACY_SECONDS = (10, 300)
+
+
+class Scoring(StrEnum):
+    SPEED = "speed"  # faster right answers earn more, plus a streak bonus
+    ACCURACY = "accuracy"  # every right answer earns ACCURACY_POINTS, nothing else
 
 
 class QuizError(StudyBotError):
@@ -49,6 +61,37 @@ def speed_points(elapsed: float, limit: float) -> int:
 def streak_bonus(streak: int) -> int:
     """Bonus for the n-th right answer in a row: +100 from the second, capped at +500."""
     return min(STREAK_STEP * max(streak - 1, 0), STREAK_CAP)
+
+
+def check_seconds(scoring: Scoring, seconds: int) -> None:
+    """Refuse a time limit the scoring does not allow (BadInput with what is allowed)."""
+    low, high = ACCURACY_SECONDS if scoring is Scoring.ACCURACY else SPEED_SECONDS
+    if low <= seconds <= high:
+        return
+    if scoring is Scoring.SPEED and seconds <= ACCURACY_SECONDS[1]:
+        raise BadInput(
+            f"With speed scoring a question lasts {low}-{high} seconds, so {seconds} is too long. "
+            f"Add scoring:accuracy for up to {ACCURACY_SECONDS[1]} seconds (right answers then earn "
+            f"{ACCURACY_POINTS:,} points however long they take)."
+        )
+    raise BadInput(f"A question lasts {low}-{high} seconds with {scoring.value} scoring, not {seconds}.")
+
+
+@dataclass(frozen=True, slots=True)
+class RoundSettings:
+    """What a teacher chose for a round (the options of /quiz start, minus where its terms come from)."""
+
+    questions: int = 10
+    topic: str | None = None
+    mode: Mode = Mode.MIXED
+    seconds: int = 20
+    scoring: Scoring = Scoring.SPEED
+    teams: int = 0  # 0: everyone for themselves; 2-4: team play
+    anonymous: bool = False
+
+    def check(self) -> None:
+        """Refuse combinations the option ranges alone cannot (BadInput)."""
+        check_seconds(self.scoring, self.seconds)
 
 
 def period_keys(when: datetime, zone: ZoneInfo) -> tuple[str, str, str]:
@@ -104,12 +147,19 @@ class Reveal:
 
 @dataclass
 class QuizRound:
-    """One round in one channel. Call open_question, answer (many), close_question, repeat."""
+    """One round in one channel. Call open_question, answer (many), close_question, repeat.
+
+    A team round (`teams`) starts with a joining phase (see bot.core.teams); an anonymous round
+    (`anonymous`) names nobody in its reveals and podium (the ui reads the flag).
+    """
 
     questions: list[Question]
     seconds: int
     started_by: int
     round_id: int = 0
+    scoring: Scoring = Scoring.SPEED
+    teams: Teams | None = None
+    anonymous: bool = False
     index: int = -1
     opened_at: datetime | None = None
     deadline: datetime | None = None
@@ -170,7 +220,9 @@ class QuizRound:
         player = self.players.get(user_id)
         elapsed = (now - self.opened_at).total_seconds()
         points = 0
-        if correct:
+        if correct and self.scoring is Scoring.ACCURACY:
+            points = ACCURACY_POINTS
+        elif correct:
             points = speed_points(elapsed, self.seconds) + streak_bonus((player.streak if player else 0) + 1)
         answer = Answer(
             user_id, self.number, choice, label or choice, correct, points, int(elapsed * 1000), now, verdict
@@ -179,12 +231,17 @@ class QuizRound:
         return answer
 
     def confirm(self, user_id: int) -> Answer | None:
-        """The pending answer was stored: count it. None when it was released or forgotten meanwhile."""
+        """The pending answer was stored: count it. None when it was released or forgotten meanwhile.
+
+        In a team round a member who answers without having joined a team is placed on the smallest.
+        """
         held = self.pending.pop(user_id, None)
         if held is None:
             return None
         answer, name = held
         player = self.players.setdefault(user_id, Player(user_id, name))
+        if self.teams is not None:
+            self.teams.place(user_id)
         if answer.question_no == self.number:
             self.answers[user_id] = answer
         player.answered += 1
@@ -207,6 +264,8 @@ class QuizRound:
         self.answers.pop(user_id, None)
         self.players.pop(user_id, None)
         self.pending.pop(user_id, None)
+        if self.teams is not None:
+            self.teams.forget(user_id)
 
     def stop_answers(self) -> None:
         """Refuse new answers to the current question (its reveal follows once pending ones settle)."""
@@ -251,6 +310,12 @@ class QuizRound:
         """Players by points; equal points share a place (see places()), listed by name."""
         return sorted(self.players.values(), key=lambda p: (-p.points, p.name.casefold(), p.user_id))
 
+    def team_standings(self) -> list[TeamStanding]:
+        """Teams by their players' average points (empty for a round without teams)."""
+        if self.teams is None:
+            return []
+        return self.teams.standings({uid: p.points for uid, p in self.players.items()})
+
     def winners(self) -> set[int]:
         """The round's winner(s): the top score, if anyone scored."""
         table = self.standings()
@@ -262,8 +327,14 @@ class QuizRound:
 def places(players: list[Player]) -> list[int]:
     """The place of each player, in standings() order: equal points share a place, and the next
     place skips as many as shared it (1, 1, 3)."""
+    return ranked_places([p.points for p in players])
+
+
+def ranked_places(scores: list) -> list[int]:
+    """Places for scores sorted best first (players' points, teams' averages): equal scores share
+    a place (1, 1, 3)."""
     shown: list[int] = []
-    for i, player in enumerate(players):
-        tied = i > 0 and players[i - 1].points == player.points
+    for i, score in enumerate(scores):
+        tied = i > 0 and scores[i - 1] == score
         shown.append(shown[-1] if tied else i + 1)
     return shown

@@ -24,6 +24,9 @@ PERSONAL: tuple[tuple[str, str], ...] = (
     ("study_reviews", "user_id"),
     ("study_tests", "user_id"),
     ("study_matches", "user_id"),
+    ("learn_terms", "user_id"),
+    ("learn_answers", "user_id"),
+    ("learn_sessions", "user_id"),
 )
 #: (table, column) of shared rows that record who created them.
 SHARED: tuple[tuple[str, str], ...] = (

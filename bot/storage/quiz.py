@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.core.missed import TermRecord
 from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -280,6 +281,26 @@ class QuizRepo:
             (guild_id, period),
         )
         return row[0]
+
+    #: Per term: answers and misses of one server since an instant, in quizzes and practice tests.
+    MISSED_TERMS_SQL = (
+        "SELECT card_id, SUM(answers), SUM(misses) FROM ("
+        " SELECT card_id, COUNT(*) AS answers, SUM(1 - correct) AS misses FROM quiz_answers"
+        "  WHERE guild_id = ? AND answered_at >= ? GROUP BY card_id"
+        " UNION ALL"
+        " SELECT card_id, COUNT(*), SUM(CASE WHEN rating = 1 THEN 1 ELSE 0 END) FROM study_reviews"
+        "  WHERE guild_id = ? AND source = 'test' AND reviewed_at >= ? GROUP BY card_id"
+        ") AS both_sources GROUP BY card_id ORDER BY card_id"
+    )
+
+    async def missed_terms(self, guild_id: int, since_ms: int | None) -> list[TermRecord]:
+        """Per term: the answers this server's members gave since `since_ms` (None = ever) in quiz
+        rounds and practice tests (review-log rows of source 'test'; rating 1 = wrong) and how many
+        were wrong. Served by quiz_answers_guild_time and the partial study_reviews_test_guild_time
+        (migration 0013), which cover every column read: neither table is scanned."""
+        since = 0 if since_ms is None else since_ms
+        rows = await self.db.fetchall(self.MISSED_TERMS_SQL, (guild_id, since, guild_id, since))
+        return [TermRecord(card_id, int(answers), int(misses)) for card_id, answers, misses in rows]
 
     async def member_totals(self, user_id: int) -> tuple[int, int]:
         """(answered, correct) of one member's quiz answers across every server."""

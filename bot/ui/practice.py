@@ -94,17 +94,21 @@ class ReviewMissedButton(
         await interaction.client.get_cog("Review").start_missed(interaction, self.test_id)
 
 
-def question_embed(question: Question, number: int, total: int, correct_so_far: int) -> discord.Embed:
-    embed = Panel(
-        title=f"Practice test · {number}/{total} · {KIND_TITLES[question.kind]}",
-        description=clip(question.prompt, 2000),
-        colour=TEST_COLOUR,
-    )
+def question_panel(question: Question, title: str, colour: discord.Colour) -> discord.Embed:
+    """A private question: its prompt, the options (A-D) or how to type the answer (/test, /learn)."""
+    embed = Panel(title=title, description=clip(question.prompt, 2000), colour=colour)
     add_option_fields(embed, question)
     if question.kind is Kind.TYPED:
         embed.add_field(
             name="How to answer", value="Click **✏️ Type your answer** and type the term.", inline=False
         )
+    return embed
+
+
+def question_embed(question: Question, number: int, total: int, correct_so_far: int) -> discord.Embed:
+    embed = question_panel(
+        question, f"Practice test · {number}/{total} · {KIND_TITLES[question.kind]}", TEST_COLOUR
+    )
     embed.set_footer(text=f"Score so far: {correct_so_far}/{number - 1}")
     return embed
 

@@ -8,8 +8,20 @@ from datetime import datetime
 
 import discord
 
-from bot.core.questions import Kind, Question
-from bot.core.quiz import MAX_POINTS, MIN_POINTS, Player, Reveal, places
+from bot.core.missed import PERIOD_WORDS
+from bot.core.questions import Kind, Mode, Question
+from bot.core.quiz import (
+    ACCURACY_POINTS,
+    MAX_POINTS,
+    MIN_POINTS,
+    Player,
+    Reveal,
+    RoundSettings,
+    Scoring,
+    places,
+    ranked_places,
+)
+from bot.core.teams import TEAM_BADGES, TeamStanding
 from bot.ui.limits import Panel
 from bot.ui.messages import clip, component_errors, member_name, reply_error
 from content.model import Deck
@@ -36,8 +48,21 @@ def add_option_fields(embed: discord.Embed, question: Question) -> None:
             embed.add_field(name=key, value=clip(text, 1024), inline=False)
 
 
+def scoring_text(scoring: Scoring) -> str:
+    if scoring is Scoring.ACCURACY:
+        return f"Every right answer earns {ACCURACY_POINTS:,} points, however long you take."
+    return (
+        f"Right answers earn {MAX_POINTS:,} points if instant, {MIN_POINTS} at the deadline, plus a streak bonus."
+    )
+
+
 def question_embed(
-    question: Question, number: int, total: int, deadline: datetime, answered: int
+    question: Question,
+    number: int,
+    total: int,
+    deadline: datetime,
+    answered: int,
+    scoring: Scoring = Scoring.SPEED,
 ) -> discord.Embed:
     embed = Panel(
         title=f"Question {number}/{total} · {KIND_TITLES[question.kind]}",
@@ -48,10 +73,7 @@ def question_embed(
     ts = int(deadline.timestamp())
     embed.add_field(name="Closes", value=f"<t:{ts}:R> (<t:{ts}:T>)", inline=True)
     embed.add_field(name="Answers", value=str(answered), inline=True)
-    embed.set_footer(
-        text=f"Right answers earn {MAX_POINTS:,} points if instant, {MIN_POINTS} at the deadline, "
-        "plus a streak bonus."
-    )
+    embed.set_footer(text=scoring_text(scoring))
     return embed
 
 
@@ -88,6 +110,86 @@ def question_view(round_id: int, number: int, question: Question) -> discord.ui.
         for key, text in zip(question.choice_keys, question.options, strict=True):
             label = f"{key}: {text}" if question.kind is Kind.TERM else key
             view.add_item(ChoiceButton(round_id, number, key, label))
+    return view
+
+
+def start_text(
+    member: discord.abc.User, settings: RoundSettings, count: int, deck: Deck, *, missed: str | None
+) -> str:
+    """The announcement of a round: who started it, what it asks, how it scores. `missed` is the
+    period of a missed-terms round."""
+    where = f" on **{deck.topic_name(settings.topic)}**" if settings.topic else ""
+    source = f" on the terms this server missed most {PERIOD_WORDS[missed]}" if missed else ""
+    lines = [
+        f"🎯 {member.mention} started a quiz{source}{where}: {count} question{'s' if count != 1 else ''}, "
+        f"{settings.seconds} seconds each."
+    ]
+    if missed and count < settings.questions:
+        lines.append(f"Only {count} terms were missed, so the round is shorter.")
+    if settings.teams:
+        lines.append(f"It is played in {settings.teams} teams: pick yours on the next message.")
+    if settings.scoring is Scoring.ACCURACY:
+        lines.append(f"Every right answer earns {ACCURACY_POINTS:,} points, however long you take.")
+    else:
+        lines.append("Answer with the buttons; the faster you are, the more points you get!")
+    if settings.anonymous:
+        lines.append("Results are anonymous: the reveals and the podium name nobody.")
+    return " ".join(lines)
+
+
+_MODE_CODES = {Mode.MIXED: "x", Mode.MULTIPLE_CHOICE: "c", Mode.TRUE_FALSE: "b", Mode.TYPED: "t"}
+_CODE_MODES = {code: mode for mode, code in _MODE_CODES.items()}
+
+
+_NORMAL_ID = (
+    r"quiznormal:(?P<q>\d{1,2}):(?P<mode>[xcbt]):(?P<s>\d{1,3}):(?P<scoring>[sa]):(?P<teams>[0-4])"
+    r":(?P<reveal>[na]):(?P<topic>[A-Za-z0-9_-]{0,60})"
+)
+
+
+class NormalRoundButton(discord.ui.DynamicItem[discord.ui.Button], template=_NORMAL_ID):
+    """Start a normal round with the options of a missed-terms round that lacked history. The
+    options ride in the custom_id (a click after a restart works); whoever clicks starts it, as
+    with /quiz start (the button sits on a private reply, so that is the member who asked)."""
+
+    def __init__(self, settings: RoundSettings) -> None:
+        self.settings = settings
+        s = settings
+        custom_id = (
+            f"quiznormal:{s.questions}:{_MODE_CODES[s.mode]}:{s.seconds}:{s.scoring.value[0]}:{s.teams}"
+            f":{'a' if s.anonymous else 'n'}:{s.topic or ''}"
+        )
+        super().__init__(
+            discord.ui.Button(label="Start a normal round", style=discord.ButtonStyle.primary, custom_id=custom_id)
+        )
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match):
+        return cls(
+            RoundSettings(
+                questions=int(match["q"]),
+                topic=match["topic"] or None,
+                mode=_CODE_MODES[match["mode"]],
+                seconds=int(match["s"]),
+                scoring=Scoring.ACCURACY if match["scoring"] == "a" else Scoring.SPEED,
+                teams=int(match["teams"]),
+                anonymous=match["reveal"] == "a",
+            )
+        )
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        cog = interaction.client.get_cog("Quiz")
+        async with component_errors(interaction, "normal-round button"):
+            await cog.on_normal_round(interaction, self.settings)
+
+
+def normal_round_view(settings: RoundSettings) -> discord.ui.View | None:
+    """The "Start a normal round" button, or None when the options do not fit in a custom_id."""
+    button = NormalRoundButton(settings)
+    if not re.fullmatch(_NORMAL_ID, button.custom_id):
+        return None
+    view = discord.ui.View(timeout=None)
+    view.add_item(button)
     return view
 
 
@@ -165,8 +267,17 @@ def answer_text(question: Question, deck: Deck) -> str:
     return f"✅ **{term.name}**\n{definition}"
 
 
-def reveal_embed(reveal: Reveal, total: int, deck: Deck, names: dict[int, str]) -> discord.Embed:
-    """The closed question: the right answer once, how many chose each option, who was right, the fastest."""
+def reveal_embed(
+    reveal: Reveal,
+    total: int,
+    deck: Deck,
+    names: dict[int, str],
+    *,
+    anonymous: bool = False,
+    teams: Sequence[TeamStanding] = (),
+) -> discord.Embed:
+    """The closed question: the right answer once, how many chose each option, who was right and
+    the fastest (not in an anonymous round), and the team standings in a team round."""
     q = reveal.question
     embed = Panel(
         title=f"Question {reveal.question_no}/{total} · closed",
@@ -185,39 +296,87 @@ def reveal_embed(reveal: Reveal, total: int, deck: Deck, names: dict[int, str]) 
     else:
         split = f"right {reveal.split['right']} · wrong {reveal.split['wrong']}"
     embed.add_field(name="Answers", value=split or "none", inline=False)
-    right = ", ".join(name(uid) for uid in reveal.right[:20])
-    more = len(reveal.right) - 20
-    embed.add_field(
-        name="Right", value=clip(right + (f" and {more} more" if more > 0 else ""), 1024) or "nobody", inline=False
-    )
-    if reveal.fastest:
-        fast = reveal.fastest
+    if not anonymous:
+        right = ", ".join(name(uid) for uid in reveal.right[:20])
+        more = len(reveal.right) - 20
         embed.add_field(
-            name="⚡ Fastest",
-            value=f"{name(fast.user_id)} in {fast.elapsed_ms / 1000:.1f} s (+{fast.points} points)",
+            name="Right",
+            value=clip(right + (f" and {more} more" if more > 0 else ""), 1024) or "nobody",
             inline=False,
         )
+        if reveal.fastest:
+            fast = reveal.fastest
+            embed.add_field(
+                name="⚡ Fastest",
+                value=f"{name(fast.user_id)} in {fast.elapsed_ms / 1000:.1f} s (+{fast.points} points)",
+                inline=False,
+            )
+    if teams:
+        embed.add_field(name="Teams", value=team_lines(teams), inline=False)
     return embed
 
 
-def standings_lines(players: Sequence[Player], limit: int = 25) -> str:
-    """One line per player; equal points share a place (and a medal: the first three places that scored)."""
+def team_lines(teams: Sequence[TeamStanding]) -> str:
+    """One line per team, best average first; equal averages share a place."""
+    lines = []
+    for place, team in zip(ranked_places([t.average for t in teams]), teams, strict=True):
+        badge = MEDALS[place - 1] if place <= 3 and team.points > 0 else f"{place}."
+        players = f"{team.players} player{'s' if team.players != 1 else ''}" if team.players else "nobody played"
+        lines.append(f"{badge} **{team.label}** · {round(team.average):,} points average ({players})")
+    return "\n".join(lines)
+
+
+def standings_lines(players: Sequence[Player], limit: int = 25, teams: dict[int, int] | None = None) -> str:
+    """One line per player; equal points share a place (and a medal: the first three places that scored).
+    In a team round each name carries its team's badge."""
     lines = []
     for place, p in zip(places(list(players[:limit])), players[:limit], strict=True):
         badge = MEDALS[place - 1] if place <= 3 and p.points > 0 else f"{place}."  # no medal for 0 points
-        lines.append(f"{badge} **{member_name(p.name)}** · {p.points:,} points ({p.correct}/{p.answered} right)")
+        team = f" {TEAM_BADGES[teams[p.user_id]]}" if teams and p.user_id in teams else ""
+        lines.append(
+            f"{badge} **{member_name(p.name)}**{team} · {p.points:,} points ({p.correct}/{p.answered} right)"
+        )
     if len(players) > limit:
         lines.append(f"… and {len(players) - limit} more")
     return "\n".join(lines)
 
 
-def podium_embed(players: Sequence[Player], *, title: str, note: str = "") -> discord.Embed:
-    """The end of a round: the standings, once, with medals for the first three places."""
+def class_line(players: int, correct: int, answered: int) -> str:
+    """An anonymous round's result: how many played and the class's accuracy, no names."""
+    share = f" ({correct / answered:.0%})" if answered else ""
+    return (
+        f"{players} member{'s' if players != 1 else ''} played. The class got {correct:,} of "
+        f"{answered:,} answers right{share}."
+    )
+
+
+def podium_embed(
+    players: Sequence[Player],
+    *,
+    title: str,
+    note: str = "",
+    teams: Sequence[TeamStanding] = (),
+    team_of: dict[int, int] | None = None,
+    anonymous: bool = False,
+) -> discord.Embed:
+    """The end of a round: the standings, once, with medals for the first three places. A team round
+    shows the team standings first; an anonymous round names nobody (how many played and the
+    class's accuracy instead)."""
     embed = Panel(title=title, colour=discord.Colour.gold())
     if not players:
         embed.description = note or "Nobody answered, so there is no podium this time."
         return embed
-    embed.description = clip((note + "\n\n" if note else "") + standings_lines(players), 4096)
-    tie = len(set(places(list(players)))) < len(players)
-    embed.set_footer(text=("Equal points share a place. " if tie else "") + "Points are saved to /leaderboard.")
+    parts = [note] if note else []
+    if teams:
+        parts.append("**Teams** (the average of their players' points)\n" + team_lines(teams))
+    if anonymous:
+        correct, answered = sum(p.correct for p in players), sum(p.answered for p in players)
+        parts.append(class_line(len(players), correct, answered))
+    else:
+        parts.append(("**Players**\n" if teams else "") + standings_lines(players, teams=team_of))
+    embed.description = clip("\n\n".join(parts), 4096)
+    tie = not anonymous and len(set(places(list(players)))) < len(players)
+    footer = "Equal points share a place. " if tie else ""
+    footer += "Points are saved to /leaderboard."
+    embed.set_footer(text=footer)
     return embed

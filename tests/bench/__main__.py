@@ -10,11 +10,20 @@ import sys
 from datetime import date
 from pathlib import Path
 
-# Every tests/bench/bench_NAME.py with a `run(quick: bool) -> list[Row]`, start-up last.
+# The end-to-end benchmarks (the real bot process over sockets against the stand-in) come first:
+# they measure what members feel. The internal ones follow, start-up last.
+END_TO_END = ("interactions", "ready")
+
+# Every tests/bench/bench_NAME.py with a `run(quick: bool) -> list[Row]`.
 BENCHMARKS = tuple(
     sorted(
         (p.stem.removeprefix("bench_") for p in Path(__file__).parent.glob("bench_*.py")),
-        key=lambda name: (name == "startup", name),
+        key=lambda name: (
+            name not in END_TO_END,
+            END_TO_END.index(name) if name in END_TO_END else 0,
+            name == "startup",
+            name,
+        ),
     )
 )
 

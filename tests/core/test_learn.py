@@ -120,3 +120,57 @@ def test_a_plan_continues_with_terms_under_way_and_skips_learned_ones():
     assert terms == ["b", "a", "d"] and goal == 3
     assert plan_terms(["a", "b", "c", "d"], stages, 1) == (["b", "a", "d"], 1)
     assert plan_terms(["c"], stages, None) == ([], 0)
+
+
+def test_a_round_of_one_term_finishes_with_another_term_asked_in_between():
+    """A goal of one term (or the last term of a topic) used to loop for ever: its second typed recall
+    always came straight after the first, and no learned term of the session was there to ask in
+    between. Now a term learned before (`spacers`) or another term of the session is asked."""
+    for terms, spacers in ((["a"], ["x"]), ([f"t{i}" for i in range(20)], []), (["a", "b"], [])):
+        session = LearnSession(terms, goal=1, spacers=spacers)
+        log = play(session, random.Random(1), limit=60)
+        assert session.done and len(session.learned_in_session) == 1, (terms, len(log))
+        learned = session.learned_in_session[0]
+        typed = [n for n, (step, out) in enumerate(log) if step.term_id == learned and step.typed and out.correct]
+        assert typed[-1] - typed[-2] >= 2
+        between = log[typed[-1] - 1][0]
+        assert between.review and between.term_id != learned
+
+
+def test_a_spacer_from_outside_the_session_changes_nothing():
+    session = LearnSession(["a"], goal=1, spacers=["x"])
+    rng = random.Random(1)
+    play(session, rng, limit=60)
+    assert "x" not in session.progress and session.tally().learned == 1
+
+
+def test_with_no_other_term_at_all_two_recalls_in_a_row_are_enough():
+    session = LearnSession(["a"], goal=1)
+    play(session, random.Random(1), limit=60)
+    assert session.done
+
+
+def test_random_misses_never_break_the_rules():
+    """Whatever is missed, a session ends, and every term learned was recalled in typed form twice
+    with another question in between."""
+    for seed in range(40):
+        rng = random.Random(seed)
+        n = rng.randint(1, 12)
+        session = LearnSession(
+            [f"t{i}" for i in range(n)], goal=rng.randint(1, n), spacers=["s1", "s2"][: seed % 3]
+        )
+        log = []
+        while not session.done and len(log) < 2000:
+            if session.round_over:
+                session.start_round(rng)
+                continue
+            step = session.next_step()
+            log.append((step, session.answer(step.term_id, rng.random() > 0.3)))
+            if rng.random() < 0.1:  # saved and read back now and then, as storage does
+                session = LearnSession.from_data(json.loads(json.dumps(session.to_data())))
+        assert session.done, seed
+        for term in session.learned_in_session:
+            typed = [i for i, (step, out) in enumerate(log) if step.term_id == term and step.typed and out.correct]
+            learned_at = next(i for i, (step, out) in enumerate(log) if step.term_id == term and out.learned_now)
+            before = [i for i in typed if i < learned_at]
+            assert (before and learned_at - before[-1] >= 2) or n == 1, (seed, term)

@@ -121,7 +121,8 @@ async def test_unknown_schedule_numbers(quiet, caplog, command, number):
         ("quiz start", {"questions": 0}),
         ("quiz start", {"questions": 51}),
         ("quiz start", {"seconds": 9}),
-        ("quiz start", {"seconds": 121}),
+        ("quiz start", {"seconds": 301}),  # 121-300 reach the bot: only scoring:accuracy allows them
+        ("quiz start", {"teams": 5}),
         ("quiz start", {"mode": "hardcore"}),
         ("test", {"questions": 4}),
         ("test", {"questions": 31}),

@@ -51,7 +51,9 @@ async def test_weeks_start_on_monday_and_all_time_keeps_everything(world):
     week = await world.alice.slash(world.channel, "leaderboard", period="week")
     assert week.response.embeds[0].description.startswith("No quiz answers yet this week.")
     assert week.response.embeds[0].fields[0].value == "You haven't answered a quiz question this week yet."
-    assert "2026" in week.response.embeds[0].title and "week of Mon 5 Jan 2026 (UTC)" in week.response.embeds[0].title
+    assert (
+        "2026" in week.response.embeds[0].title and "week of Mon 5 Jan 2026 (UTC)" in week.response.embeds[0].title
+    )
     month = await world.alice.slash(world.channel, "leaderboard", period="month")
     assert str(world.alice.id) in month.response.embeds[0].description
     assert month.response.embeds[0].title.endswith("January 2026")  # one date style, no "2026-01"

@@ -39,7 +39,7 @@ def counts(world, user_id) -> dict[str, int]:
 
 async def study_a_little(world, member):
     """Data in every personal table: a quiz round the member starts and answers, a flashcard rating,
-    a practice test and a matching game."""
+    a practice test, a matching game and a /learn answer."""
     await start(world, member, questions=1, mode="true_false")
     await member.click(world.channel.last_message, custom_id=button(world, question_of(world).answer))
     await world.env.advance_time(20)
@@ -51,6 +51,8 @@ async def study_a_little(world, member):
         mode="typed", missed=["net-promoter-score"],
     )  # fmt: skip
     await play(world, member, seconds_per_pair=2)
+    learn = await member.slash(world.channel, "learn", topic="ethics-and-rights")
+    await member.click(learn.response, label="Don't know")  # a term's stage, a waiting answer, a session
 
 
 async def read_export(result) -> dict:

@@ -9,7 +9,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.core.learn import Stage
 from bot.storage.database import Database, load_migrations
+from bot.storage.learn import LearnAnswer, LearnRepo
 from bot.storage.privacy import NOBODY, PERSONAL, SHARED, PrivacyRepo
 from bot.storage.quiz import AnswerRow, QuizRepo, write_answers
 from bot.storage.study import StudyRepo
@@ -41,6 +43,9 @@ async def seed(db, user_id: int, other: int) -> None:
             uid, GUILD, questions=1, correct=1, started_at=NOW, finished_at=NOW, mode="mc"
         )
         await study.record_match_time(uid, GUILD, 9000, 0, NOW)
+        learn = LearnRepo(db)
+        session = await learn.start(uid, 1, GUILD, None, "question", {}, NOW)
+        await learn.answer(session, LearnAnswer(uid, "values", False, GUILD, Stage.CHOICE, 1), "question", {}, NOW)
 
 
 def test_every_column_that_names_a_member_is_covered(tmp_path):
