@@ -291,7 +291,7 @@ def cmd_import(settings: Settings, args) -> int:
     import content
     from bot.core.errors import BadInput
     from bot.decks import DeckLibrary, ServerDeck, check_name, clash_note
-    from bot.storage import Database, StorageError
+    from bot.storage import StorageError, open_database
     from bot.storage.decks import DeckStore
     from content.importer import MAX_BYTES, ImportProblems, parse_term_file
 
@@ -314,7 +314,7 @@ def cmd_import(settings: Settings, args) -> int:
         return 1
 
     async def store() -> int:
-        db = await Database.open(settings.database_path)
+        db = await open_database(settings)
         try:
             await db.migrate()
             decks = DeckStore(db)

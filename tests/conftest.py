@@ -72,8 +72,17 @@ def database_url(engine, request):
         return
     databases = request.getfixturevalue("pg_databases")
     url = databases.create()
-    yield url
-    databases.drop(url)
+    # The bot reaches its database through a relay a test can cut (see tests.e2e storage faults).
+    host, port = url.split("@", 1)[1].split("/", 1)[0].split(":")
+    proxy = pg_server.Proxy(host, int(port))
+    proxied = proxy.url(url)
+    pg_server.PROXIES[proxied], pg_server.DIRECT[proxied] = proxy, url
+    try:
+        yield proxied
+    finally:
+        del pg_server.PROXIES[proxied], pg_server.DIRECT[proxied]
+        proxy.close()
+        databases.drop(url)
 
 
 @pytest.fixture
