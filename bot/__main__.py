@@ -33,11 +33,14 @@ def cmd_run(settings: Settings, args) -> int:
     import discord
 
     from bot.app import create_bot
+    from bot.storage import StorageError
 
-    configure_logging(settings.log_level, hide=(settings.token,))
+    configure_logging(settings.log_level, hide=settings.secrets)
     bot = create_bot(settings)
     try:
         bot.run(settings.token, log_handler=None)
+    except StorageError as exc:  # e.g. DATABASE_URL unreachable: one line, never the password
+        return _fail(str(exc))
     except discord.LoginFailure:
         return _fail("Discord rejected DISCORD_TOKEN. Reset the token in the Developer Portal and update .env.")
     except discord.PrivilegedIntentsRequired:
@@ -262,7 +265,7 @@ def cmd_sync(settings: Settings, args) -> int:
 
     from bot.app import create_bot, publish_commands
 
-    configure_logging(settings.log_level, hide=(settings.token,))
+    configure_logging(settings.log_level, hide=settings.secrets)
     guild_id = args.guild or settings.dev_guild_id
 
     async def sync() -> list:
@@ -288,7 +291,7 @@ def cmd_import(settings: Settings, args) -> int:
     import content
     from bot.core.errors import BadInput
     from bot.decks import DeckLibrary, ServerDeck, check_name, clash_note
-    from bot.storage import Database, StorageError
+    from bot.storage import StorageError, open_database
     from bot.storage.decks import DeckStore
     from content.importer import MAX_BYTES, ImportProblems, parse_term_file
 
@@ -311,7 +314,7 @@ def cmd_import(settings: Settings, args) -> int:
         return 1
 
     async def store() -> int:
-        db = await Database.open(settings.database_path)
+        db = await open_database(settings)
         try:
             await db.migrate()
             decks = DeckStore(db)

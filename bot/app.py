@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.core.errors import StudyBotError
 from bot.core.lookup import TermIndex
 from bot.decks import DeckLibrary, ServerDeck
-from bot.storage import Database
+from bot.storage import Database, open_database
 from bot.storage.decks import DeckStore
 from bot.ui import messages
 
@@ -140,7 +140,7 @@ class StudyBot(commands.Bot):
             for extension in EXTENSIONS:
                 await self.load_extension(extension)
             return
-        self.db = await Database.open(self.settings.database_path)
+        self.db = await open_database(self.settings)
         version = await self.db.migrate()
         self.decks = DeckLibrary(ServerDeck(self.deck, self.index), DeckStore(self.db))
         await self.decks.load()

@@ -23,6 +23,8 @@ class Settings:
     log_level: str = "INFO"
     new_cards_per_day: int = 10
     application_id: int | None = None
+    #: postgresql://user:password@host:port/dbname selects PostgreSQL; None means SQLite at database_path.
+    database_url: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "database_path", Path(self.database_path))
@@ -32,8 +34,26 @@ class Settings:
         return (
             f"Settings(token=<{hidden}>, database_path={str(self.database_path)!r}, "
             f"dev_guild_id={self.dev_guild_id}, log_level={self.log_level!r}, "
-            f"new_cards_per_day={self.new_cards_per_day}, application_id={self.application_id})"
+            f"new_cards_per_day={self.new_cards_per_day}, application_id={self.application_id}, "
+            f"database_url={self.database_where!r})"
         )
+
+    @property
+    def database_where(self) -> str:
+        """Where the data lives, for messages and logs: never a password."""
+        if self.database_url:
+            from bot.storage.postgres import describe_url
+
+            return "PostgreSQL " + describe_url(self.database_url)
+        return str(self.database_path)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """What must never reach a log line: the token and the database password."""
+        from urllib.parse import unquote, urlsplit
+
+        password = urlsplit(self.database_url).password if self.database_url else None
+        return tuple(s for s in (self.token, password, password and unquote(password)) if s)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
@@ -69,6 +89,12 @@ class Settings:
         per_day = get("NEW_CARDS_PER_DAY") or "10"
         if not per_day.isdigit() or not 0 <= int(per_day) <= 200:
             raise ConfigError(f"NEW_CARDS_PER_DAY must be a whole number from 0 to 200, not {per_day!r}.")
+        url = get("DATABASE_URL")
+        if url is not None and not url.startswith(("postgresql://", "postgres://")):
+            raise ConfigError(
+                "DATABASE_URL must look like postgresql://user:password@host:5432/dbname "
+                "(leave it empty to use SQLite at DATABASE_PATH)."
+            )
         return cls(
             token=get("DISCORD_TOKEN"),
             database_path=Path(get("DATABASE_PATH") or DEFAULT_DATABASE_PATH),
@@ -76,6 +102,7 @@ class Settings:
             log_level=level,
             new_cards_per_day=int(per_day),
             application_id=int(application) if application else None,
+            database_url=url,
         )
 
 

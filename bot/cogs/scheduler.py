@@ -22,17 +22,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import discord
 from discord.ext import commands, tasks
 
 from bot.permissions import CHANNEL_POST, missing_text, missing_to_post
+from bot.storage.daily_posts import ScheduleChanges
 from bot.storage.schedules import ScheduleStore
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 30.0
+QUIET_RECHECK = timedelta(minutes=5)
 #: What a post needs in its channel (the invite asks for the same, see bot.permissions).
 POST_PERMISSIONS = CHANNEL_POST
 CHANNEL_GONE = "the channel was deleted, or I can no longer see it"
@@ -42,6 +44,11 @@ class Scheduler(commands.Cog):
     def __init__(self, bot) -> None:
         self.bot = bot
         self.store = ScheduleStore(bot.db)
+        # Idle ticks skip the database: nothing falls due before `_quiet_until` unless a schedule
+        # changed (ScheduleChanges) or QUIET_RECHECK passed (a safety net, e.g. a restored backup).
+        self._quiet_until: datetime | None = None
+        self._checked_at: datetime | None = None
+        self._changes_seen = -1
 
     async def cog_load(self) -> None:
         self.tick.start()
@@ -55,12 +62,29 @@ class Scheduler(commands.Cog):
             # The work runs in a child task that ends with the tick. Production gains nothing from
             # it, but simcord's settling sees a finished task at once, where it would otherwise poll
             # this long-lived loop task (waiting on the database thread) every 50 ms of real time.
-            await asyncio.create_task(self.run_due(discord.utils.utcnow()), name="scheduler-tick")
+            now = discord.utils.utcnow()
+            if not self._quiet(now):
+                await asyncio.create_task(self._tick(now), name="scheduler-tick")
         except Exception:  # the loop must survive anything; run_due already guards each row
             log.exception("scheduler tick failed")
         # Whatever was written since the last checkpoint goes into the database file, in the
         # background (see Database.request_checkpoint).
         self.bot.db.request_checkpoint()
+
+    def _quiet(self, now: datetime) -> bool:
+        return (
+            self._quiet_until is not None
+            and self._checked_at is not None
+            and now < self._quiet_until
+            and now < self._checked_at + QUIET_RECHECK
+            and ScheduleChanges.count == self._changes_seen
+        )
+
+    async def _tick(self, now: datetime) -> None:
+        changes = ScheduleChanges.count  # before the reads: a change made meanwhile wakes the next tick
+        await self.run_due(now)
+        self._quiet_until = await self.store.next_due_at() or now + QUIET_RECHECK
+        self._checked_at, self._changes_seen = now, changes
 
     @tick.before_loop
     async def align(self) -> None:

@@ -16,16 +16,31 @@ Times in and out are aware datetimes, stored as integer epoch seconds.
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 
 from bot.core.schedule import DAILY_MAX_ATTEMPTS, NONCE_WINDOW, DailyPost, TermPick
 from bot.storage.database import Database
 
 
-async def run_sql(conn, sql: str, params: tuple = ()) -> None:
-    """Execute and close the cursor at once (an open cursor would block COMMIT)."""
-    async with conn.execute(sql, params):
-        pass
+class ScheduleChanges:
+    """How many times this process changed a schedule row (a daily term, a quiz schedule, a zone).
+
+    The scheduler reads it to skip idle ticks without asking the database: nothing can fall due
+    before the earliest `next_run_at` it last read unless a schedule changed since. Every process
+    acts only for its own servers, whose commands reach it, so its own count is the one to watch.
+    """
+
+    count = 0
+
+
+@asynccontextmanager
+async def schedule_write(db: Database) -> AsyncIterator:
+    """A transaction that changes schedule rows; counted in `ScheduleChanges` once committed."""
+    async with db.transaction() as tx:
+        yield tx
+    ScheduleChanges.count += 1
 
 
 def epoch(moment: datetime) -> int:
@@ -45,7 +60,7 @@ _RECLAIM = (
     " ON CONFLICT (guild_id, local_date) DO UPDATE SET term_id = excluded.term_id,"
     " claimed_at = CASE WHEN daily_posts.status = 'pending' THEN daily_posts.claimed_at"
     " ELSE excluded.claimed_at END,"
-    " status = 'pending', attempts = attempts + 1, last_error = NULL"
+    " status = 'pending', attempts = daily_posts.attempts + 1, last_error = NULL"
     " WHERE daily_posts.attempts < ? AND (daily_posts.status = 'failed'"
     " OR (daily_posts.status = 'pending' AND daily_posts.last_error IS NOT NULL AND daily_posts.claimed_at >= ?))"
 )
@@ -69,24 +84,24 @@ class DailyPosts:
         when a term is claimed.
         """
         stamp = epoch(now)
-        async with self.db.transaction() as conn:
-            async with conn.execute(
-                "INSERT INTO daily_posts (guild_id, local_date, term_id, status, created_at, claimed_at)"
-                " VALUES (?, ?, ?, 'pending', ?, ?)" + _RECLAIM + " RETURNING attempts",
-                (
-                    guild_id,
-                    local_date.isoformat(),
-                    term_id,
-                    stamp,
-                    stamp,
-                    DAILY_MAX_ATTEMPTS,
-                    epoch(now - NONCE_WINDOW),
-                ),
-            ) as cur:
-                claimed = bool(await cur.fetchall())
+        async with schedule_write(self.db) as tx:
+            claimed = bool(
+                await tx.fetchall(
+                    "INSERT INTO daily_posts (guild_id, local_date, term_id, status, created_at, claimed_at)"
+                    " VALUES (?, ?, ?, 'pending', ?, ?)" + _RECLAIM + " RETURNING attempts",
+                    (
+                        guild_id,
+                        local_date.isoformat(),
+                        term_id,
+                        stamp,
+                        stamp,
+                        DAILY_MAX_ATTEMPTS,
+                        epoch(now - NONCE_WINDOW),
+                    ),
+                )
+            )
             if claimed and rotation is not None:
-                await run_sql(
-                    conn,
+                await tx.execute(
                     "UPDATE daily_settings SET rotation_order = ?, rotation_pos = ?, updated_at = ? WHERE guild_id = ?",
                     (json.dumps(rotation.order), rotation.position, stamp, guild_id),
                 )
@@ -97,18 +112,17 @@ class DailyPosts:
     ) -> None:
         """Record the sent message, and that this date is posted; the loop looks again at
         `next_run_at` (tomorrow's slot: `next_daily_run(now, zone, post_time, local_date)`)."""
-        async with self.db.transaction() as conn:
-            await run_sql(
-                conn,
+        async with schedule_write(self.db) as tx:
+            await tx.execute(
                 "UPDATE daily_posts SET status = 'sent', message_id = ?, sent_at = ?, last_error = NULL"
                 " WHERE guild_id = ? AND local_date = ?",
                 (message_id, epoch(now), guild_id, local_date.isoformat()),
             )
-            await run_sql(
-                conn,
-                "UPDATE daily_settings SET last_posted_date = max(COALESCE(last_posted_date, ''), ?),"
+            await tx.execute(
+                "UPDATE daily_settings SET last_posted_date = CASE WHEN last_posted_date IS NULL"
+                " OR last_posted_date < ? THEN ? ELSE last_posted_date END,"
                 " next_run_at = ?, updated_at = ? WHERE guild_id = ?",
-                (local_date.isoformat(), epoch(next_run_at), epoch(now), guild_id),
+                (local_date.isoformat(), local_date.isoformat(), epoch(next_run_at), epoch(now), guild_id),
             )
 
     async def mark_failed(
@@ -127,14 +141,12 @@ class DailyPosts:
         (e.g. "channel deleted") until a teacher resumes it. `unsure`: the message may have been
         posted (a time-out or 5xx, or any failure of a resend of such a post): the row stays
         'pending' with the error, resendable only within `NONCE_WINDOW` of its first send."""
-        async with self.db.transaction() as conn:
-            await run_sql(
-                conn,
+        async with schedule_write(self.db) as tx:
+            await tx.execute(
                 "UPDATE daily_posts SET status = ?, last_error = ? WHERE guild_id = ? AND local_date = ?",
                 ("pending" if unsure else "failed", error[:500], guild_id, local_date.isoformat()),
             )
-            await run_sql(
-                conn,
+            await tx.execute(
                 "UPDATE daily_settings SET next_run_at = ?, paused_reason = COALESCE(?, paused_reason),"
                 " updated_at = ? WHERE guild_id = ?",
                 (epoch(retry_at), pause_reason, epoch(now), guild_id),

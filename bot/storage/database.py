@@ -7,7 +7,7 @@ import logging
 import re
 import sqlite3
 import stat
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,18 +118,55 @@ class Snapshot:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
 
-    async def fetchall(self, sql: str, params: tuple = ()) -> list[dict]:
-        async with self._conn.execute(sql, params) as cur:
+    async def fetchall(self, sql: str, params: Sequence = ()) -> list[dict]:
+        async with self._conn.execute(sql, tuple(params)) as cur:
             names = [d[0] for d in cur.description]
             return [dict(zip(names, row, strict=True)) for row in await cur.fetchall()]
 
-    async def fetchone(self, sql: str, params: tuple = ()) -> dict | None:
+    async def fetchone(self, sql: str, params: Sequence = ()) -> dict | None:
         rows = await self.fetchall(sql, params)
         return rows[0] if rows else None
 
 
+class SqliteTx:
+    """One transaction on the bot's SQLite connection: the storage interface both engines offer
+    (`bot.storage.postgres.PgTx` is the PostgreSQL twin). Each call is one trip to aiosqlite's
+    thread and leaves no cursor open (an open cursor would block COMMIT)."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+
+    async def execute(self, sql: str, params: Sequence = ()) -> int:
+        """Run a statement; returns how many rows it changed."""
+        async with self.conn.execute(sql, tuple(params)) as cur:
+            return cur.rowcount
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence]) -> None:
+        await self.conn.executemany(sql, rows)
+
+    async def fetchone(self, sql: str, params: Sequence = ()):
+        rows = await self.conn.execute_fetchall(sql, tuple(params))
+        return rows[0] if rows else None
+
+    async def fetchall(self, sql: str, params: Sequence = ()) -> list:
+        return list(await self.conn.execute_fetchall(sql, tuple(params)))
+
+    async def insert(self, sql: str, params: Sequence = ()) -> int:
+        """Run an INSERT and return the new row's `id`."""
+        async with self.conn.execute(sql, tuple(params)) as cur:
+            return cur.lastrowid
+
+    async def lock(self, key: str) -> None:
+        """Hold `key` until the transaction ends. SQLite's BEGIN IMMEDIATE already lets one writer
+        at a time in, so there is nothing more to take here (PostgreSQL takes an advisory lock)."""
+
+
 class Database:
     """The bot's single connection. Statements run one at a time on aiosqlite's worker thread."""
+
+    engine = "sqlite"
+    #: The names of the schema's tables, one per row (column `name`).
+    TABLES_SQL = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
 
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
         self.conn = conn
@@ -168,15 +205,17 @@ class Database:
             raise StorageError(f"Cannot use the database at {path}: {exc}. Check DATABASE_PATH.") from None
         return cls(conn, path)
 
-    async def execute(self, sql: str, params: tuple = ()) -> None:
-        await _run(self.conn, sql, params)
+    async def execute(self, sql: str, params: Sequence = ()) -> int:
+        """One write in a transaction of its own; returns how many rows it changed."""
+        async with self.transaction() as tx:
+            return await tx.execute(sql, params)
 
-    async def fetchone(self, sql: str, params: tuple = ()):
-        rows = await self.conn.execute_fetchall(sql, params)
+    async def fetchone(self, sql: str, params: Sequence = ()):
+        rows = await self.conn.execute_fetchall(sql, tuple(params))
         return rows[0] if rows else None
 
-    async def fetchall(self, sql: str, params: tuple = ()) -> list:
-        return list(await self.conn.execute_fetchall(sql, params))
+    async def fetchall(self, sql: str, params: Sequence = ()) -> list:
+        return list(await self.conn.execute_fetchall(sql, tuple(params)))
 
     async def close(self) -> None:
         if self._checkpoint_task is not None:
@@ -244,12 +283,12 @@ class Database:
         return current
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[SqliteTx]:
         """BEGIN IMMEDIATE ... COMMIT, rolled back if the block raises; one at a time."""
         async with self.write_lock:
             await _run(self.conn, "BEGIN IMMEDIATE")
             try:
-                yield self.conn
+                yield SqliteTx(self.conn)
                 await _run(self.conn, "COMMIT")
                 self.commits_since_checkpoint += 1
                 if self.commits_since_checkpoint >= CHECKPOINT_EVERY_COMMITS:
@@ -269,8 +308,8 @@ class Database:
         bot's writes, and it never sees a write still in progress on the bot's connection.
         """
         if str(self.path) == ":memory:":  # a second connection would open another, empty database
-            async with self.transaction() as conn:
-                yield Snapshot(conn)
+            async with self.transaction() as tx:
+                yield Snapshot(tx.conn)
             return
         try:
             conn = await aiosqlite.connect(

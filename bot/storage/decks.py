@@ -85,19 +85,17 @@ class DeckStore:
         use: bool = True,
     ) -> DeckInfo:
         """Store a whole deck in one transaction; raises DeckNameTaken if the name is in use here."""
-        async with self.db.transaction() as conn:
-            taken = await conn.execute_fetchall(
-                "SELECT 1 FROM server_decks WHERE guild_id = ? AND name_key = ?", (guild_id, name_key(name))
-            )
-            if taken:
-                raise DeckNameTaken(name)
-            rows = await conn.execute_fetchall(
+        async with self.db.transaction() as tx:
+            # The unique (guild, name) index decides, also between two processes importing at once.
+            row = await tx.fetchone(
                 "INSERT INTO server_decks (guild_id, name, name_key, term_count, in_use, created_by, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, name_key) DO NOTHING RETURNING id",
                 (guild_id, name, name_key(name), len(terms), int(use), created_by, int(now.timestamp())),
             )
-            deck_id = rows[0][0]
-            await conn.executemany(
+            if row is None:
+                raise DeckNameTaken(name)
+            deck_id = row[0]
+            await tx.executemany(
                 "INSERT INTO server_deck_terms (deck_id, position, line, name, definition, aliases, topic, example)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -128,11 +126,11 @@ class DeckStore:
 
     async def remove(self, guild_id: int, deck_id: int) -> bool:
         """Delete a deck and its terms; False if it was already gone."""
-        async with self.db.transaction() as conn:
-            rows = await conn.execute_fetchall(
-                "DELETE FROM server_decks WHERE guild_id = ? AND id = ? RETURNING id", (guild_id, deck_id)
+        async with self.db.transaction() as tx:
+            removed = await tx.execute(
+                "DELETE FROM server_decks WHERE guild_id = ? AND id = ?", (guild_id, deck_id)
             )
-        return bool(rows)
+        return bool(removed)
 
     async def terms(self, deck_id: int) -> list[ImportedTerm]:
         rows = await self.db.fetchall(
@@ -154,15 +152,15 @@ class DeckStore:
 
     async def select(self, guild_id: int, *, builtin: bool, deck_ids: Sequence[int], now: datetime) -> None:
         """Set exactly which decks the server draws from, in one transaction."""
-        async with self.db.transaction() as conn:
-            await conn.execute_fetchall(
+        async with self.db.transaction() as tx:
+            await tx.execute(
                 "INSERT INTO guild_settings (guild_id, builtin_deck, updated_at) VALUES (?, ?, ?)"
                 " ON CONFLICT (guild_id) DO UPDATE SET builtin_deck = excluded.builtin_deck,"
                 " updated_at = excluded.updated_at",
                 (guild_id, int(builtin), int(now.timestamp())),
             )
-            await conn.execute_fetchall("UPDATE server_decks SET in_use = 0 WHERE guild_id = ?", (guild_id,))
-            await conn.executemany(
+            await tx.execute("UPDATE server_decks SET in_use = 0 WHERE guild_id = ?", (guild_id,))
+            await tx.executemany(
                 "UPDATE server_decks SET in_use = 1 WHERE guild_id = ? AND id = ?",
                 [(guild_id, deck_id) for deck_id in deck_ids],
             )

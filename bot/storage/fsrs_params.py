@@ -82,8 +82,8 @@ class FsrsParamsRepo:
         adopted = decision.outcome == "adopted"
         parameters = None if tuple(decision.parameters) == DEFAULT_PARAMETERS else json.dumps(decision.parameters)
         current, fitted = decision.current, decision.fitted
-        async with self.db.transaction() as conn:
-            await conn.execute_fetchall(
+        async with self.db.transaction() as tx:
+            await tx.execute(
                 "INSERT INTO fsrs_params (guild_id, parameters, checked_at, adopted_at, outcome, reviews, held_out,"
                 " current_loss, current_rmse, fitted_loss, fitted_rmse) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (guild_id) DO UPDATE SET parameters = excluded.parameters,"

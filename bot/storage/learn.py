@@ -97,20 +97,22 @@ class Added:
     already: list[str]
 
 
-async def _card_state(conn, user_id: int, card_id: str):
-    rows = await conn.execute_fetchall(
+async def _card_state(tx, user_id: int, card_id: str):
+    # One rating of a card at a time, also across processes sharing a PostgreSQL database.
+    await tx.lock(f"card:{user_id}:{card_id}")
+    row = await tx.fetchone(
         f"SELECT {_CARD_COLUMNS} FROM study_cards WHERE user_id = ? AND card_id = ?", (user_id, card_id)
     )
-    return _card(rows[0]) if rows else None
+    return _card(row) if row else None
 
 
-async def _apply(conn, user_id: int, card_id: str, state, correct: bool, guild_id: int | None, at: datetime):
+async def _apply(tx, user_id: int, card_id: str, state, correct: bool, guild_id: int | None, at: datetime):
     """Apply one answer to a card (state None = new) and write the card and its log row."""
     rating = srs.rating_for_answer(correct)
     outcome = srs.apply_rating(card_id, state, rating, at, srs.review_rng(user_id, card_id, at))
     card_row, log_row = _review_rows(user_id, card_id, outcome, at, guild_id, None, LEARN_SOURCE, None)
-    await conn.execute_fetchall(_UPSERT_CARD, card_row)
-    await conn.execute_fetchall(_INSERT_REVIEW, log_row)
+    await tx.execute(_UPSERT_CARD, card_row)
+    await tx.execute(_INSERT_REVIEW, log_row)
     return outcome
 
 
@@ -163,8 +165,8 @@ class LearnRepo:
         """Store a new session (seq 0) in place of the member's previous one; returns it."""
         _check_screen(screen)
         at = _ms(now)
-        async with self.db.transaction() as conn:
-            await conn.execute_fetchall(
+        async with self.db.transaction() as tx:
+            await tx.execute(
                 "INSERT INTO learn_sessions (user_id, sid, guild_id, topic, seq, screen, state, started_at,"
                 " updated_at) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET"
                 " sid = excluded.sid, guild_id = excluded.guild_id, topic = excluded.topic, seq = 0,"
@@ -180,13 +182,11 @@ class LearnRepo:
         Raises `SessionMoved`, writing nothing, when the stored session is no longer `stored`.
         """
         _check_screen(screen)
-        async with self.db.transaction() as conn:
-            return await self._advance(conn, stored, screen, state, now)
+        async with self.db.transaction() as tx:
+            return await self._advance(tx, stored, screen, state, now)
 
-    async def _advance(
-        self, conn, stored: StoredSession, screen: str, state: dict, now: datetime
-    ) -> StoredSession:
-        rows = await conn.execute_fetchall(
+    async def _advance(self, tx, stored: StoredSession, screen: str, state: dict, now: datetime) -> StoredSession:
+        rows = await tx.fetchall(
             "UPDATE learn_sessions SET seq = seq + 1, screen = ?, state = ?, updated_at = ?"
             " WHERE user_id = ? AND sid = ? AND seq = ? RETURNING seq",
             (screen, json.dumps(state), _ms(now), stored.user_id, stored.sid, stored.seq),
@@ -210,27 +210,25 @@ class LearnRepo:
         _check_screen(screen)
         at = _from_ms(_ms(now))  # what the log keeps, so a replay sees the same time
         user_id, term_id = answer.user_id, answer.term_id
-        async with self.db.transaction() as conn:
-            moved = await self._advance(conn, stored, screen, state, at)
+        async with self.db.transaction() as tx:
+            moved = await self._advance(tx, stored, screen, state, at)
             if answer.stage is not None:
-                await conn.execute_fetchall(
+                await tx.execute(
                     "INSERT INTO learn_terms (user_id, term_id, stage, misses, updated_at) VALUES (?, ?, ?, ?, ?)"
                     " ON CONFLICT (user_id, term_id) DO UPDATE SET stage = excluded.stage,"
                     " misses = excluded.misses, updated_at = excluded.updated_at",
                     (user_id, term_id, int(answer.stage), answer.misses or 0, _ms(at)),
                 )
-            state_now = await _card_state(conn, user_id, term_id)
+            state_now = await _card_state(tx, user_id, term_id)
             if state_now is None:
-                await conn.execute_fetchall(
+                await tx.execute(
                     "INSERT INTO learn_answers (user_id, term_id, guild_id, correct, answered_at) VALUES (?, ?, ?, ?, ?)",
                     (user_id, term_id, answer.guild_id, int(answer.correct), _ms(at)),
                 )
                 return moved, None
             # Studied in /review (maybe since earlier answers waited here): those are superseded.
-            await conn.execute_fetchall(
-                "DELETE FROM learn_answers WHERE user_id = ? AND term_id = ?", (user_id, term_id)
-            )
-            outcome = await _apply(conn, user_id, term_id, state_now, answer.correct, answer.guild_id, at)
+            await tx.execute("DELETE FROM learn_answers WHERE user_id = ? AND term_id = ?", (user_id, term_id))
+            outcome = await _apply(tx, user_id, term_id, state_now, answer.correct, answer.guild_id, at)
         return moved, outcome
 
     # -- into /review --------------------------------------------------------------------
@@ -245,12 +243,12 @@ class LearnRepo:
         """
         at = _from_ms(_ms(now))
         added, already, bare = [], [], []
-        async with self.db.transaction() as conn:
+        async with self.db.transaction() as tx:
             for term_id in dict.fromkeys(term_ids):
-                if await _card_state(conn, user_id, term_id) is not None:
+                if await _card_state(tx, user_id, term_id) is not None:
                     already.append(term_id)
                     continue
-                answers = await conn.execute_fetchall(
+                answers = await tx.fetchall(
                     "SELECT correct, guild_id, answered_at FROM learn_answers WHERE user_id = ? AND term_id = ?"
                     " ORDER BY answered_at, id",
                     (user_id, term_id),
@@ -258,15 +256,16 @@ class LearnRepo:
                 state = None
                 for correct, guild_id, answered_at in answers:
                     state = (
-                        await _apply(conn, user_id, term_id, state, bool(correct), guild_id, _from_ms(answered_at))
+                        await _apply(tx, user_id, term_id, state, bool(correct), guild_id, _from_ms(answered_at))
                     ).state
                 if state is None:
                     bare.append(term_id)
                 added.append(term_id)
-            await conn.execute_fetchall(
-                "DELETE FROM learn_answers WHERE user_id = ? AND term_id IN (SELECT value FROM json_each(?))",
-                (user_id, json.dumps(added)),
-            )
+            if added:
+                await tx.execute(
+                    f"DELETE FROM learn_answers WHERE user_id = ? AND term_id IN ({', '.join('?' * len(added))})",
+                    (user_id, *added),
+                )
         study = StudyRepo(self.db)
         for term_id in bare:  # rare (no answer kept): a plain new card, as "Add to my review" makes
             await study.add_card(user_id, term_id, at, via="learn")

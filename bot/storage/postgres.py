@@ -46,6 +46,13 @@ def _rowcount(status: str) -> int:
     return int(last) if last.isdigit() else 0
 
 
+async def _keep_session(conn) -> None:
+    """What the pool runs on a connection it takes back. asyncpg's default resets the session (a
+    round trip after every statement); the bot keeps no session state to reset: its advisory locks
+    are per transaction and it never LISTENs on pooled connections."""
+    return None
+
+
 class PgTx:
     """One transaction on one pooled connection."""
 
@@ -75,8 +82,24 @@ class PgTx:
         await self.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key)
 
 
+class PgSnapshot:
+    """Reads inside `PostgresDatabase.snapshot`; rows are dicts, as SQLite's `Snapshot` gives."""
+
+    def __init__(self, conn) -> None:
+        self._conn = conn
+
+    async def fetchall(self, sql: str, params: Sequence = ()) -> list[dict]:
+        return [dict(r) for r in await self._conn.fetch(numbered(sql), *params)]
+
+    async def fetchone(self, sql: str, params: Sequence = ()) -> dict | None:
+        row = await self._conn.fetchrow(numbered(sql), *params)
+        return None if row is None else dict(row)
+
+
 class PostgresDatabase:
     engine = "postgres"
+    #: The names of the schema's tables, one per row (column `name`).
+    TABLES_SQL = "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename"
 
     def __init__(self, pool, url: str) -> None:
         self.pool = pool
@@ -90,7 +113,12 @@ class PostgresDatabase:
 
         try:
             pool = await asyncpg.create_pool(
-                url, min_size=min_size, max_size=max_size, timeout=CONNECT_TIMEOUT, command_timeout=60
+                url,
+                min_size=min_size,
+                max_size=max_size,
+                timeout=CONNECT_TIMEOUT,
+                command_timeout=60,
+                reset=_keep_session,
             )
         except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
             reason = str(exc).replace(url, describe_url(url)) or type(exc).__name__
@@ -122,10 +150,10 @@ class PostgresDatabase:
             yield PgTx(conn)
 
     @asynccontextmanager
-    async def snapshot(self) -> AsyncIterator[PgTx]:
+    async def snapshot(self) -> AsyncIterator[PgSnapshot]:
         """A read-only, repeatable-read view: every read inside sees the same committed moment."""
         async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-            yield PgTx(conn)
+            yield PgSnapshot(conn)
 
     def request_checkpoint(self) -> None:
         """SQLite's write-ahead log needs checkpoints; PostgreSQL runs its own."""

@@ -36,7 +36,6 @@ SHARED: tuple[tuple[str, str], ...] = (
 )
 #: The id left in a shared row after its creator asked to be forgotten (no Discord id is 0).
 NOBODY = 0
-_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table'"
 
 
 class PrivacyRepo:
@@ -45,10 +44,9 @@ class PrivacyRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    @staticmethod
-    async def _present(snap: Snapshot) -> list[tuple[str, str]]:
+    async def _present(self, snap: Snapshot) -> list[tuple[str, str]]:
         """The (table, column) pairs of `PERSONAL` and `SHARED` whose table this database has."""
-        names = {row["name"] for row in await snap.fetchall(_TABLES)}
+        names = {row["name"] for row in await snap.fetchall(self.db.TABLES_SQL)}
         return [(table, column) for table, column in PERSONAL + SHARED if table in names]
 
     async def counts(self, user_id: int) -> dict[str, int]:
@@ -77,17 +75,15 @@ class PrivacyRepo:
 
         Returns the rows changed per table (deleted for `PERSONAL`, anonymised for `SHARED`).
         """
-        names = {row[0] for row in await self.db.fetchall(_TABLES)}  # an older schema lacks some tables
+        names = {row[0] for row in await self.db.fetchall(self.db.TABLES_SQL)}  # an older schema lacks some tables
         personal = [(table, column) for table, column in PERSONAL if table in names]
         shared = [(table, column) for table, column in SHARED if table in names]
         counts: dict[str, int] = {}
-        async with self.db.transaction() as conn:
+        async with self.db.transaction() as tx:
             for table, column in personal:
-                async with conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (user_id,)) as cur:
-                    counts[table] = cur.rowcount
+                counts[table] = await tx.execute(f"DELETE FROM {table} WHERE {column} = ?", (user_id,))
             for table, column in shared:
-                async with conn.execute(
+                counts[table] = await tx.execute(
                     f"UPDATE {table} SET {column} = ? WHERE {column} = ?", (NOBODY, user_id)
-                ) as cur:
-                    counts[table] = cur.rowcount
+                )
         return counts

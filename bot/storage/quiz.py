@@ -17,9 +17,11 @@ from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
 
+#: A member's share of right answers (0 when none): one expression both engines accept.
+_ACCURACY = "CAST(correct AS DOUBLE PRECISION) / CASE WHEN answered > 1 THEN answered ELSE 1 END"
 SORTS = {
     "points": "points DESC, correct DESC, user_id",
-    "accuracy": "CAST(correct AS REAL) / MAX(answered, 1) DESC, answered DESC, user_id",
+    "accuracy": f"{_ACCURACY} DESC, answered DESC, user_id",
     "rounds_won": "rounds_won DESC, points DESC, user_id",
 }
 
@@ -67,15 +69,15 @@ _INSERT_ANSWER = (
 )
 _ADD_TOTALS = (
     "INSERT INTO quiz_totals (guild_id, period, user_id, points, correct, answered) VALUES (?, ?, ?, ?, ?, 1)"
-    " ON CONFLICT (guild_id, period, user_id) DO UPDATE SET points = points + excluded.points,"
-    " correct = correct + excluded.correct, answered = answered + 1"
+    " ON CONFLICT (guild_id, period, user_id) DO UPDATE SET points = quiz_totals.points + excluded.points,"
+    " correct = quiz_totals.correct + excluded.correct, answered = quiz_totals.answered + 1"
 )
 
 
 async def write_answers(db: Database, rows: list[AnswerRow]) -> None:
     """Store answers and add them to the running totals, all in one transaction."""
-    async with db.transaction() as conn:
-        await conn.executemany(
+    async with db.transaction() as tx:
+        await tx.executemany(
             _INSERT_ANSWER,
             [
                 (
@@ -93,7 +95,7 @@ async def write_answers(db: Database, rows: list[AnswerRow]) -> None:
                 for r in rows
             ],
         )
-        await conn.executemany(
+        await tx.executemany(
             _ADD_TOTALS,
             [(r.guild_id, p, r.user_id, r.points, int(r.correct)) for r in rows for p in r.periods],
         )
@@ -163,8 +165,8 @@ class QuizRepo:
         schedule_id: int | None = None,
     ) -> int | None:
         """Insert an active round; None when the channel already has one (the unique index says so)."""
-        async with self.db.transaction() as conn:
-            async with conn.execute(
+        async with self.db.transaction() as tx:
+            row = await tx.fetchone(
                 "INSERT INTO quiz_rounds (guild_id, channel_id, started_by, topic, mode, question_count, seconds,"
                 " started_at, schedule_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT DO NOTHING RETURNING id",
@@ -179,8 +181,7 @@ class QuizRepo:
                     started_at_ms,
                     schedule_id,
                 ),
-            ) as cur:
-                row = await cur.fetchone()
+            )
         return row[0] if row else None
 
     async def delete_round(self, round_id: int) -> None:
@@ -208,28 +209,26 @@ class QuizRepo:
     ) -> None:
         """Close the round and count it as played (and won) for each player, in one transaction."""
         players = list(players)
-        async with self.db.transaction() as conn:
-            async with conn.execute(
+        async with self.db.transaction() as tx:
+            await tx.execute(
                 "UPDATE quiz_rounds SET status = ?, ended_at = ? WHERE id = ?", (status, ended_at_ms, round_id)
-            ):
-                pass
-            await conn.executemany(
+            )
+            await tx.executemany(
                 "INSERT INTO quiz_totals (guild_id, period, user_id, rounds_played, rounds_won) VALUES (?, ?, ?, 1, ?)"
-                " ON CONFLICT (guild_id, period, user_id) DO UPDATE SET rounds_played = rounds_played + 1,"
-                " rounds_won = rounds_won + excluded.rounds_won",
+                " ON CONFLICT (guild_id, period, user_id) DO UPDATE SET rounds_played = quiz_totals.rounds_played + 1,"
+                " rounds_won = quiz_totals.rounds_won + excluded.rounds_won",
                 [(guild_id, p, uid, int(won)) for uid, won in players for p in periods],
             )
 
     async def interrupt_active_rounds(self, ended_at_ms: int, channel_id: int | None = None) -> list[ActiveRound]:
         """Close rounds left active by a crash or restart (or only the one in `channel_id`, whose
         end could not be saved); their points stay on the leaderboard."""
-        async with self.db.transaction() as conn:
-            async with conn.execute(
+        async with self.db.transaction() as tx:
+            rows = await tx.fetchall(
                 "UPDATE quiz_rounds SET status = 'interrupted', ended_at = ? WHERE status = 'active'"
-                " AND (? IS NULL OR channel_id = ?) RETURNING id, guild_id, channel_id, message_id",
+                " AND (CAST(? AS BIGINT) IS NULL OR channel_id = ?) RETURNING id, guild_id, channel_id, message_id",
                 (ended_at_ms, channel_id, channel_id),
-            ) as cur:
-                rows = await cur.fetchall()
+            )
         return [ActiveRound(*r) for r in rows]
 
     async def leaderboard(
@@ -262,8 +261,7 @@ class QuizRepo:
                 (mine.points, mine.points, mine.correct, mine.correct, user_id),
             ),
             "accuracy": (
-                "CAST(correct AS REAL) / MAX(answered, 1) > ? OR (CAST(correct AS REAL) / MAX(answered, 1) = ?"
-                " AND (answered > ? OR (answered = ? AND user_id < ?)))",
+                f"{_ACCURACY} > ? OR ({_ACCURACY} = ? AND (answered > ? OR (answered = ? AND user_id < ?)))",
                 (mine.accuracy, mine.accuracy, mine.answered, mine.answered, user_id),
             ),
             "rounds_won": (

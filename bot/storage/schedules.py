@@ -34,7 +34,7 @@ from bot.core.schedule import (
     next_daily_run,
     next_run,
 )
-from bot.storage.daily_posts import DailyPosts, epoch, from_epoch, run_sql
+from bot.storage.daily_posts import DailyPosts, epoch, from_epoch, schedule_write
 
 
 def _hm(text: str) -> time:
@@ -96,33 +96,29 @@ class ScheduleStore(DailyPosts):
         """Set the server's zone and move its daily term and quiz schedules to their next local
         slots in the new zone, all in one transaction (no immediate catch-up post)."""
         stamp = epoch(now)
-        async with self.db.transaction() as conn:
-            await run_sql(
-                conn,
+        async with schedule_write(self.db) as tx:
+            await tx.execute(
                 "INSERT INTO guild_settings (guild_id, timezone, updated_at) VALUES (?, ?, ?)"
                 " ON CONFLICT (guild_id) DO UPDATE SET timezone = excluded.timezone, updated_at = excluded.updated_at",
                 (guild_id, zone.key, stamp),
             )
-            async with conn.execute(
+            daily = await tx.fetchone(
                 "SELECT post_time, last_posted_date FROM daily_settings WHERE guild_id = ?", (guild_id,)
-            ) as cur:
-                daily = await cur.fetchone()
+            )
             if daily:
                 last = date.fromisoformat(daily[1]) if daily[1] else None
                 nxt = next_daily_run(now, zone, _hm(daily[0]), last, catch_up=False)
-                await run_sql(
-                    conn,
+                await tx.execute(
                     "UPDATE daily_settings SET next_run_at = ?, updated_at = ? WHERE guild_id = ?",
                     (epoch(nxt), stamp, guild_id),
                 )
-            async with conn.execute(
+            quizzes = await tx.fetchall(
                 "SELECT id, days, time FROM quiz_schedules WHERE guild_id = ?", (guild_id,)
-            ) as cur:
-                quizzes = await cur.fetchall()
+            )
             for schedule_id, mask, at in quizzes:
                 nxt = next_run(mask_to_days(mask), _hm(at), zone, now)
-                await run_sql(
-                    conn, "UPDATE quiz_schedules SET next_run_at = ? WHERE id = ?", (epoch(nxt), schedule_id)
+                await tx.execute(
+                    "UPDATE quiz_schedules SET next_run_at = ? WHERE id = ?", (epoch(nxt), schedule_id)
                 )
 
     # --- daily term: settings ---------------------------------------------------------------
@@ -141,16 +137,17 @@ class ScheduleStore(DailyPosts):
         current = await self.get_daily(guild_id)
         last = current.last_posted_date if current else None
         nxt = epoch(next_daily_run(now, zone, post_time, last, catch_up=False))
-        async with self.db.transaction() as conn:
-            await run_sql(
-                conn,
+        async with schedule_write(self.db) as tx:
+            await tx.execute(
                 "INSERT INTO daily_settings (guild_id, channel_id, post_time, topic, enabled, paused_reason,"
                 " next_run_at, updated_at) VALUES (?, ?, ?, ?, 1, NULL, ?, ?)"
                 " ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id,"
                 " post_time = excluded.post_time, enabled = 1, paused_reason = NULL,"
                 " next_run_at = excluded.next_run_at, updated_at = excluded.updated_at,"
-                " rotation_order = CASE WHEN topic IS excluded.topic THEN rotation_order ELSE '[]' END,"
-                " rotation_pos = CASE WHEN topic IS excluded.topic THEN rotation_pos ELSE 0 END,"
+                " rotation_order = CASE WHEN daily_settings.topic IS NOT DISTINCT FROM excluded.topic"
+                " THEN daily_settings.rotation_order ELSE '[]' END,"
+                " rotation_pos = CASE WHEN daily_settings.topic IS NOT DISTINCT FROM excluded.topic"
+                " THEN daily_settings.rotation_pos ELSE 0 END,"
                 " topic = excluded.topic",
                 (guild_id, channel_id, format_time(post_time), topic, nxt, epoch(now)),
             )
@@ -180,12 +177,12 @@ class ScheduleStore(DailyPosts):
         return await self._update_daily(guild_id, "next_run_at = ?", (epoch(next_run_at),), now)
 
     async def _update_daily(self, guild_id: int, assignments: str, params: tuple, now: datetime) -> bool:
-        async with self.db.transaction() as conn:
-            async with conn.execute(
-                f"UPDATE daily_settings SET {assignments}, updated_at = ? WHERE guild_id = ? RETURNING guild_id",
+        async with schedule_write(self.db) as tx:
+            changed = await tx.execute(
+                f"UPDATE daily_settings SET {assignments}, updated_at = ? WHERE guild_id = ?",
                 (*params, epoch(now), guild_id),
-            ) as cur:
-                return bool(await cur.fetchall())
+            )
+        return bool(changed)
 
     async def due_daily(self, now: datetime, limit: int = 500) -> list[DailySettings]:
         """Active servers whose `next_run_at` has come, oldest first (at most `limit`).
@@ -213,16 +210,16 @@ class ScheduleStore(DailyPosts):
         the server already has `MAX_QUIZ_SCHEDULES` (checked inside the write transaction)."""
         zone = await self.get_timezone(guild_id)
         first = epoch(next_run(days, local_time, zone, now))
-        async with self.db.transaction() as conn:
-            async with conn.execute(
+        async with schedule_write(self.db) as tx:
+            # The count and the next number hold across processes sharing a PostgreSQL database.
+            await tx.lock(f"quiz-schedules:{guild_id}")
+            count, highest = await tx.fetchone(
                 "SELECT COUNT(*), COALESCE(MAX(number), 0) FROM quiz_schedules WHERE guild_id = ?", (guild_id,)
-            ) as cur:
-                count, highest = await cur.fetchone()
+            )
             check_schedule_limit(count)
             place = (guild_id, highest + 1, channel_id, days_to_mask(days), format_time(local_time))
             rest = (questions, topic, mode, seconds, created_by, epoch(now), first)
-            async with conn.execute(_INSERT_QUIZ, place + rest) as cur:
-                (new_id,) = await cur.fetchone()
+            (new_id,) = await tx.fetchone(_INSERT_QUIZ, place + rest)
         return await self._quiz_by_id(new_id)
 
     async def list_quiz_schedules(self, guild_id: int) -> list[QuizSchedule]:
@@ -265,30 +262,37 @@ class ScheduleStore(DailyPosts):
 
     async def _update_quiz(self, guild_id: int, number: int, assignments: str | None, params: tuple) -> None:
         sql = (
-            f"UPDATE quiz_schedules SET {assignments} WHERE guild_id = ? AND number = ? RETURNING id"
+            f"UPDATE quiz_schedules SET {assignments} WHERE guild_id = ? AND number = ?"
             if assignments
-            else "DELETE FROM quiz_schedules WHERE guild_id = ? AND number = ? RETURNING id"
+            else "DELETE FROM quiz_schedules WHERE guild_id = ? AND number = ?"
         )
-        async with self.db.transaction() as conn:
-            async with conn.execute(sql, (*params, guild_id, number)) as cur:
-                if not await cur.fetchall():
-                    raise UnknownSchedule(number)
+        async with schedule_write(self.db) as tx:
+            if not await tx.execute(sql, (*params, guild_id, number)):
+                raise UnknownSchedule(number)
 
     async def pause_channel(self, channel_id: int, reason: str, now: datetime) -> int:
         """Pause the daily term and every quiz schedule posting in `channel_id` (e.g. the
         channel was deleted); returns how many were paused."""
-        async with self.db.transaction() as conn:
-            async with conn.execute(
-                "UPDATE daily_settings SET paused_reason = ?, updated_at = ? WHERE channel_id = ? RETURNING guild_id",
+        async with schedule_write(self.db) as tx:
+            count = await tx.execute(
+                "UPDATE daily_settings SET paused_reason = ?, updated_at = ? WHERE channel_id = ?",
                 (reason, epoch(now), channel_id),
-            ) as cur:
-                count = len(await cur.fetchall())
-            async with conn.execute(
-                "UPDATE quiz_schedules SET paused = 1, paused_reason = ? WHERE channel_id = ? AND paused = 0 RETURNING id",
+            )
+            count += await tx.execute(
+                "UPDATE quiz_schedules SET paused = 1, paused_reason = ? WHERE channel_id = ? AND paused = 0",
                 (reason, channel_id),
-            ) as cur:
-                count += len(await cur.fetchall())
+            )
         return count
+
+    async def next_due_at(self) -> datetime | None:
+        """The earliest `next_run_at` of any active daily term or quiz schedule (None: none at all).
+        Two probes of the partial indexes the due queries use."""
+        row = await self.db.fetchone(
+            "SELECT MIN(t) FROM (SELECT MIN(next_run_at) AS t FROM quiz_schedules WHERE paused = 0"
+            " UNION ALL SELECT MIN(next_run_at) FROM daily_settings WHERE enabled = 1 AND paused_reason IS NULL)"
+            " AS due"
+        )
+        return from_epoch(row[0])
 
     async def due_quiz_schedules(self, now: datetime, limit: int = 500) -> list[QuizSchedule]:
         """Unpaused quiz schedules whose slot has come, oldest first (at most `limit`)."""
@@ -302,10 +306,9 @@ class ScheduleStore(DailyPosts):
         before the quiz starts. A compare-and-set: False if the stored slot is no longer the
         expected one (another tick took it, or a teacher changed the schedule): then do nothing."""
         expected = epoch(expected_next_run_at)
-        async with self.db.transaction() as conn:
-            async with conn.execute(
-                "UPDATE quiz_schedules SET next_run_at = ?, last_run_at = ? WHERE id = ? AND next_run_at = ?"
-                " RETURNING id",
+        async with schedule_write(self.db) as tx:
+            taken = await tx.execute(
+                "UPDATE quiz_schedules SET next_run_at = ?, last_run_at = ? WHERE id = ? AND next_run_at = ?",
                 (epoch(next_run_at), expected, schedule_id, expected),
-            ) as cur:
-                return bool(await cur.fetchall())
+            )
+        return bool(taken)

@@ -150,18 +150,18 @@ class StudyRepo:
             mapped = Rating(rating)
         at = _from_ms(_ms(now))  # what the log keeps, so a replay sees the same time
         rng = srs.review_rng(user_id, card_id, at)
-        async with self.db.transaction() as conn:
-            # execute_fetchall: one trip to aiosqlite's thread per statement, and no cursor left
-            # open to block the COMMIT.
-            rows = await conn.execute_fetchall(
+        async with self.db.transaction() as tx:
+            # One rating of a card at a time, also across processes sharing a PostgreSQL database.
+            await tx.lock(f"card:{user_id}:{card_id}")
+            row = await tx.fetchone(
                 f"SELECT {_CARD_COLUMNS} FROM study_cards WHERE user_id = ? AND card_id = ?", (user_id, card_id)
             )
-            outcome = srs.apply_rating(card_id, _card(rows[0]) if rows else None, mapped, at, rng)
+            outcome = srs.apply_rating(card_id, _card(row) if row else None, mapped, at, rng)
             card_row, log_row = _review_rows(
                 user_id, card_id, outcome, at, guild_id, raw_rating, source, duration_ms
             )
-            await conn.execute_fetchall(_UPSERT_CARD, card_row)
-            await conn.execute_fetchall(_INSERT_REVIEW, log_row)
+            await tx.execute(_UPSERT_CARD, card_row)
+            await tx.execute(_INSERT_REVIEW, log_row)
         return outcome
 
     async def record_answer(
@@ -183,19 +183,22 @@ class StudyRepo:
             return []
         correct_of = dict(answers)
         at = _from_ms(_ms(now))
-        async with self.db.transaction() as conn:
-            rows = await conn.execute_fetchall(
+        members = list(correct_of)
+        async with self.db.transaction() as tx:
+            for user_id in sorted(members):  # in one order everywhere, so two batches never deadlock
+                await tx.lock(f"card:{user_id}:{card_id}")
+            rows = await tx.fetchall(
                 f"SELECT user_id, {_CARD_COLUMNS} FROM study_cards"
-                " WHERE card_id = ? AND user_id IN (SELECT value FROM json_each(?))",
-                (card_id, json.dumps(list(correct_of))),
+                f" WHERE card_id = ? AND user_id IN ({', '.join('?' * len(members))})",
+                (card_id, *members),
             )
             written = []
             for user_id, *card in rows:
                 rating = srs.rating_for_answer(correct_of[user_id])
                 outcome = srs.apply_rating(card_id, _card(card), rating, at, srs.review_rng(user_id, card_id, at))
                 written.append(_review_rows(user_id, card_id, outcome, at, guild_id, None, "quiz", None))
-            await conn.executemany(_UPSERT_CARD, [card_row for card_row, _ in written])
-            await conn.executemany(_INSERT_REVIEW, [log_row for _, log_row in written])
+            await tx.executemany(_UPSERT_CARD, [card_row for card_row, _ in written])
+            await tx.executemany(_INSERT_REVIEW, [log_row for _, log_row in written])
         return [card_row[0] for card_row, _ in written]
 
     async def card_history(self, user_id: int, card_id: str) -> list[tuple[Rating, datetime]]:
@@ -259,14 +262,13 @@ class StudyRepo:
         """Store one finished practice test; returns its id. `missed` are the card ids answered wrong."""
         if not 0 <= correct <= questions:
             raise ValueError("need 0 <= correct <= questions")
-        async with self.db.transaction() as conn:
-            row = await conn.execute_insert(
+        async with self.db.transaction() as tx:
+            return await tx.insert(
                 "INSERT INTO study_tests (user_id, guild_id, topic, mode, questions, correct, started_at,"
                 " finished_at, missed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (user_id, guild_id, topic, mode, questions, correct, _ms(started_at), _ms(finished_at),
                  json.dumps(list(missed))),
             )  # fmt: skip
-        return row[0]
 
     async def record_match_time(
         self, user_id: int, guild_id: int | None, elapsed_ms: int, penalties: int, finished_at: datetime
@@ -274,13 +276,12 @@ class StudyRepo:
         """Store one finished matching game (`elapsed_ms` including penalty time); returns its id."""
         if elapsed_ms < 0 or penalties < 0:
             raise ValueError("elapsed_ms and penalties must not be negative")
-        async with self.db.transaction() as conn:
-            row = await conn.execute_insert(
+        async with self.db.transaction() as tx:
+            return await tx.insert(
                 "INSERT INTO study_matches (user_id, guild_id, elapsed_ms, penalties, finished_at)"
                 " VALUES (?, ?, ?, ?, ?)",
                 (user_id, guild_id, elapsed_ms, penalties, _ms(finished_at)),
             )
-        return row[0]
 
     async def personal_best_match(self, user_id: int) -> MatchTime | None:
         """The member's fastest game anywhere (earliest wins a tie), or None."""
@@ -297,7 +298,7 @@ class StudyRepo:
             "SELECT user_id, guild_id, elapsed_ms, penalties, finished_at FROM ("
             "  SELECT *, ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY elapsed_ms, finished_at, id) AS n"
             "  FROM study_matches WHERE guild_id = ?"
-            ") WHERE n = 1 ORDER BY elapsed_ms, finished_at LIMIT ?",
+            ") AS best WHERE n = 1 ORDER BY elapsed_ms, finished_at LIMIT ?",
             (guild_id, limit),
         )
         return [MatchTime(*row[:4], _from_ms(row[4])) for row in rows]
@@ -321,13 +322,14 @@ class StudyRepo:
         streak count every source and every card, by UTC day.
         """
         now_s = _secs(now)
-        only = "" if card_ids is None else " AND card_id IN (SELECT value FROM json_each(?))"
+        only = () if card_ids is None else tuple(card_ids)
         cards = await self.db.fetchone(
-            "SELECT COUNT(*), TOTAL(stability >= ?), TOTAL(due <= ?), TOTAL(due > ? AND due <= ?)"
-            f" FROM study_cards WHERE user_id = ?{only}",
-            (srs.MASTERED_STABILITY_DAYS, now_s, now_s, now_s + 86_400, user_id)
-            + (() if card_ids is None else (json.dumps(list(card_ids)),)),
-        )
+            "SELECT COUNT(*), " + ", ".join(f"COALESCE(SUM(CASE WHEN {c} THEN 1 ELSE 0 END), 0)" for c in
+            ("stability >= ?", "due <= ?", "due > ? AND due <= ?"))
+            + " FROM study_cards WHERE user_id = ?"
+            + ("" if card_ids is None else f" AND card_id IN ({', '.join('?' * len(only))})" if only else " AND 1 = 0"),
+            (float(srs.MASTERED_STABILITY_DAYS), now_s, now_s, now_s + 86_400, user_id, *only),
+        )  # fmt: skip
         today = prog.utc_day_number(now)
         reviews_today = await self.db.fetchone(
             "SELECT COUNT(*) FROM study_reviews WHERE user_id = ? AND reviewed_at >= ?",
@@ -337,7 +339,8 @@ class StudyRepo:
             "SELECT DISTINCT reviewed_at / ? FROM study_reviews WHERE user_id = ?", (prog.DAY_MS, user_id)
         )
         tests = await self.db.fetchone(
-            "SELECT TOTAL(questions), TOTAL(correct) FROM study_tests WHERE user_id = ?", (user_id,)
+            "SELECT COALESCE(SUM(questions), 0), COALESCE(SUM(correct), 0) FROM study_tests WHERE user_id = ?",
+            (user_id,),
         )
         return prog.Progress(
             cards_seen=cards[0],
@@ -367,8 +370,8 @@ class StudyRepo:
         do not use up the daily new-card allowance (`count_new_today` counts 'review' only).
         """
         at = _secs(now)
-        async with self.db.transaction() as conn:
-            rows = await conn.execute_fetchall(
+        async with self.db.transaction() as tx:
+            rows = await tx.fetchall(
                 "INSERT INTO study_cards (user_id, card_id, state, step, stability, difficulty, due, last_review,"
                 " introduced_at, introduced_via) VALUES (?, ?, ?, 0, NULL, NULL, ?, NULL, ?, ?)"
                 " ON CONFLICT (user_id, card_id) DO NOTHING RETURNING card_id",

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import discord
 
 from bot.core.errors import StudyBotError
+from bot.storage.errors import is_transient
 
 log = logging.getLogger(__name__)
 
 ERROR_COLOUR = discord.Colour.red()
 STORAGE_BUSY = "The bot's storage is busy right now; please try again in a moment."
 SOMETHING_WRONG = "Sorry, something went wrong on my side. Please try again in a moment."
-# Locked by another process beyond the busy timeout, disk full, I/O error: all pass, so "try again".
-_PASSING_STORAGE_ERRORS = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR}
 
 
 def clip(text: str, limit: int) -> str:
@@ -73,10 +71,7 @@ async def user_errors(interaction: discord.Interaction) -> AsyncIterator[None]:
 
 def failure_text(error: BaseException) -> str:
     """What to tell a member whose action failed on the bot's side (not because of their input)."""
-    code = getattr(error, "sqlite_errorcode", None)
-    if code is not None and code & 0xFF in _PASSING_STORAGE_ERRORS:  # the low byte is the primary code
-        return STORAGE_BUSY
-    return SOMETHING_WRONG
+    return STORAGE_BUSY if is_transient(error) else SOMETHING_WRONG
 
 
 @asynccontextmanager

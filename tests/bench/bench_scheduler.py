@@ -24,8 +24,8 @@ QUIZZES_PER_SERVER = 3
 ZONES = ("America/New_York", "America/Chicago", "Europe/London", "Asia/Kolkata", "Australia/Adelaide", "UTC")
 
 
-async def _close(cursor) -> None:
-    await (await cursor).close()
+async def _close(statement) -> None:
+    await statement  # a storage transaction's call leaves no cursor open
 
 
 async def _seed(db: Database, servers: int) -> None:

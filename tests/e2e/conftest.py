@@ -10,12 +10,6 @@ import pytest
 import pytest_asyncio
 
 from bot.app import create_bot
-from bot.config import Settings
-
-
-@pytest.fixture
-def settings(tmp_path) -> Settings:
-    return Settings(token=None, database_path=tmp_path / "bot.sqlite3")
 
 
 @pytest_asyncio.fixture

@@ -9,14 +9,13 @@ because simcord refuses them the way Discord does, before the bot sees them.
 from __future__ import annotations
 
 import logging
-import sqlite3
 
 import pytest
 from simcord.backend.errors import SetupError
 from simcord.interactions import OptionError
 
 from bot.app import EXTENSIONS
-from tests.e2e.helpers import let_use
+from tests.e2e.helpers import dump, let_use
 
 WHITESPACE = "   \t "
 MAX_LENGTH = "x" * 100
@@ -62,8 +61,7 @@ NEEDS_CHANNEL = {"daily set", "schedule add"}
 
 
 def snapshot(world) -> list[str]:
-    with sqlite3.connect(world.bot.settings.database_path) as conn:
-        return list(conn.iterdump())
+    return dump(world)
 
 
 async def expect_refusal(world, caplog, member, command: str, **options) -> str:

@@ -218,6 +218,7 @@ async def run_import(world, tmp_path, filename: str, *args):
     """`python -m bot import` as an operator runs it, next to the running bot (same database)."""
     env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
     env["DATABASE_PATH"] = str(world.bot.settings.database_path)
+    env["DATABASE_URL"] = world.bot.settings.database_url or ""
     command = [sys.executable, "-m", "bot", "import", filename, *args]
     return await asyncio.to_thread(
         subprocess.run, command, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
-
+from tests.e2e.helpers import write
 from tests.e2e.test_quiz import button, question_of, start, wrong_choice
 
 
@@ -63,11 +62,11 @@ async def test_weeks_start_on_monday_and_all_time_keeps_everything(world):
 
 async def test_own_rank_outside_the_top_ten_and_paging(world):
     await play_one_question(world, right=[], wrong=[world.alice])
-    with sqlite3.connect(world.bot.settings.database_path) as db:
-        db.executemany(
-            "INSERT INTO quiz_totals (guild_id, period, user_id, points, correct, answered) VALUES (?, 'all', ?, ?, 1, 1)",
-            [(world.guild.id, 10_000 + i, 1000 + i) for i in range(14)],
-        )
+    write(
+        world,
+        "INSERT INTO quiz_totals (guild_id, period, user_id, points, correct, answered) VALUES (?, 'all', ?, ?, 1, 1)",
+        [(world.guild.id, 10_000 + i, 1000 + i) for i in range(14)],
+    )
     board = await world.alice.slash(world.channel, "leaderboard", period="all")
     embed = board.response.embeds[0]
     assert len(embed.description.splitlines()) == 10

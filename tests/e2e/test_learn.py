@@ -301,11 +301,11 @@ async def test_bad_input_gets_a_friendly_private_reply_and_changes_nothing(world
         with pytest.raises(OptionError):
             await alice.slash(world.channel, "learn", goal=goal)
     # Everything of the topic learned: nothing left to learn there.
-    await world.bot.db.execute(
-        "INSERT INTO learn_terms (user_id, term_id, stage, misses, updated_at) SELECT ?, value, 3, 0, 0"
-        " FROM json_each(?)",
-        (alice.id, json.dumps([t.id for t in world.bot.deck.terms_in(TOPIC)])),
-    )
+    async with world.bot.db.transaction() as tx:
+        await tx.executemany(
+            "INSERT INTO learn_terms (user_id, term_id, stage, misses, updated_at) VALUES (?, ?, 3, 0, 0)",
+            [(alice.id, t.id) for t in world.bot.deck.terms_in(TOPIC)],
+        )
     text = await expect_refusal(world, caplog, alice, "learn", topic=TOPIC)
     assert "learned all 7 terms" in text
 

@@ -12,7 +12,7 @@ from discord.ext import commands
 from bot.storage.privacy import NOBODY, PERSONAL, SHARED
 from bot.storage.study import StudyRepo
 from bot.ui.privacy import CANCELLED, KINDS, NOT_YOURS, NOTHING_STORED
-from tests.e2e.helpers import rows
+from tests.e2e.helpers import rows, table_rows
 from tests.e2e.test_leaderboard import lines, play_one_question
 from tests.e2e.test_match import play
 from tests.e2e.test_quiz import button, question_of, start
@@ -23,14 +23,10 @@ ALL_TABLES = PERSONAL + SHARED
 
 def stored(world, user_id) -> dict[str, list[dict]]:
     """Every row naming the member, read straight from the database file."""
-    import sqlite3
-
-    found = {}
-    with sqlite3.connect(world.bot.settings.database_path) as conn:
-        conn.row_factory = sqlite3.Row
-        for table, column in ALL_TABLES:
-            found[table] = [dict(r) for r in conn.execute(f"SELECT * FROM {table} WHERE {column} = ?", (user_id,))]
-    return found
+    return {
+        table: table_rows(world, f"SELECT * FROM {table} WHERE {column} = ?", (user_id,))
+        for table, column in ALL_TABLES
+    }
 
 
 def counts(world, user_id) -> dict[str, int]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import sqlite3
 import sys
 import threading
 from datetime import timedelta
@@ -12,7 +11,7 @@ from PIL import Image
 
 from bot.storage.study import StudyRepo
 from bot.ui.chart import MAX_HEIGHT, WIDTH, mastery_chart
-from tests.e2e.helpers import fields_of, rows
+from tests.e2e.helpers import fields_of, rows, write
 from tests.e2e.test_decks import UNIT3_CSV, import_deck
 
 
@@ -30,11 +29,11 @@ async def seed(world, user_id):
         await repo.record_test_result(
             user_id, guild, questions=questions, correct=correct, started_at=now, finished_at=now, mode="mixed"
         )
-    with sqlite3.connect(world.bot.settings.database_path) as conn:
-        conn.execute(
-            "INSERT INTO quiz_totals (guild_id, period, user_id, points, correct, answered) VALUES (?, 'all', ?, 900, 2, 8)",
-            (guild, user_id),
-        )
+    write(
+        world,
+        "INSERT INTO quiz_totals (guild_id, period, user_id, points, correct, answered) VALUES (?, 'all', ?, 900, 2, 8)",
+        [(guild, user_id)],
+    )
 
 
 async def test_progress_figures_match_the_stored_data(world):

@@ -30,12 +30,11 @@ async def seed(world, term_id: str, answers: int, misses: int, *, ago: timedelta
             )
         return
     async with db.transaction() as conn:
-        async with conn.execute(
+        round_id = await conn.insert(
             "INSERT INTO quiz_rounds (guild_id, channel_id, started_by, mode, question_count, seconds, status,"
-            " started_at, ended_at) VALUES (?, 1, 1, 'mixed', 1, 20, 'finished', ?, ?) RETURNING id",
+            " started_at, ended_at) VALUES (?, 1, 1, 'mixed', 1, 20, 'finished', ?, ?)",
             (world.guild.id, at_ms, at_ms),
-        ) as cur:
-            (round_id,) = await cur.fetchone()
+        )
         await conn.executemany(
             "INSERT INTO quiz_answers (round_id, question_no, user_id, guild_id, card_id, choice, correct, points,"
             " elapsed_ms, answered_at) VALUES (?, 1, ?, ?, ?, 'A', ?, 0, 1000, ?)",

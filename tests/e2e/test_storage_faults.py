@@ -9,6 +9,7 @@ import sqlite3
 from contextlib import contextmanager
 
 from bot.ui.review import rating_label
+from tests import pg_server
 from tests.e2e.helpers import rows
 from tests.e2e.test_quiz import button, fetch, question_of, runner_of, start, wrong_choice
 from tests.e2e.together import click_together
@@ -18,7 +19,17 @@ BUSY = "The bot's storage is busy right now; please try again in a moment."
 
 @contextmanager
 def locked(world):
-    """Another process holds the database's write lock (as a backup or a stuck tool would)."""
+    """The storage cannot be used for a while. SQLite: another process holds the database's write
+    lock (as a backup or a stuck tool would). PostgreSQL: the connection to the server is lost
+    and new ones are refused (a server restart or a network blip), until the block ends."""
+    if world.bot.settings.database_url:
+        proxy = pg_server.PROXIES[world.bot.settings.database_url]
+        proxy.cut()
+        try:
+            yield proxy
+        finally:
+            proxy.restore()
+        return
     blocker = sqlite3.connect(world.bot.settings.database_path, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
     try:
@@ -28,9 +39,15 @@ def locked(world):
         blocker.close()
 
 
+#: What the log says about the storage trouble `locked` makes, per engine.
+def trouble_logged(world) -> str:
+    return "connect" if world.bot.settings.database_url else "database is locked"
+
+
 async def short_busy_timeout(world) -> None:
     # The bot waits 5 s for a lock; the test waits 50 ms, so "beyond the timeout" comes quickly.
-    await world.bot.db.execute("PRAGMA busy_timeout = 50")
+    if world.bot.db.engine == "sqlite":
+        await world.bot.db.execute("PRAGMA busy_timeout = 50")
 
 
 async def test_a_locked_database_refuses_the_answer_kindly_and_the_retry_counts_once(world, caplog):
@@ -47,7 +64,7 @@ async def test_a_locked_database_refuses_the_answer_kindly_and_the_retry_counts_
             assert result.ephemeral and BUSY in result.response.content
             assert "couldn't save your answer" in result.response.content
     assert "could not store 2 quiz answers" in caplog.text, "one group commit, failed as a whole"
-    assert "not saved" in caplog.text and "database is locked" in caplog.text
+    assert "not saved" in caplog.text and trouble_logged(world) in caplog.text
     assert rows(world, "SELECT COUNT(*) FROM quiz_answers") == [(0,)]
     assert not runner_of(world).round.answers, "the refused answer is not counted in the round either"
 
@@ -76,7 +93,7 @@ async def test_a_locked_database_refuses_the_rating_kindly_and_the_retry_rates_o
     with locked(world):
         refused = await world.alice.click(msg, label=rating_label(4))
         assert refused.ephemeral and BUSY in refused.response.content
-    assert "database is locked" in caplog.text
+    assert trouble_logged(world) in caplog.text
     assert rows(world, "SELECT COUNT(*) FROM study_reviews") == [(0,)]
     assert msg.embeds[0].title == card, "the card stays on screen to be rated again"
     await world.alice.click(msg, label=rating_label(4))
@@ -112,8 +129,8 @@ async def test_a_command_that_cannot_write_says_the_storage_is_busy(world, caplo
     with locked(world):
         refused = await start(world, questions=1)
     assert refused.ephemeral and refused.response.content == f"⚠️ {BUSY}"
-    assert "command quiz start failed" in caplog.text and "database is locked" in caplog.text
+    assert "command quiz start failed" in caplog.text and trouble_logged(world) in caplog.text
     [error] = world.env.errors  # what tree.on_error saw (simcord would re-raise it at the end)
-    assert "database is locked" in str(error)
+    assert trouble_logged(world) in str(error)
     assert runner_of(world) is None and rows(world, "SELECT COUNT(*) FROM quiz_rounds") == [(0,)]
     assert "started a quiz" in (await start(world, questions=1)).response.content

@@ -10,7 +10,7 @@ from bot.storage.database import CHECKPOINT_EVERY_COMMITS, WAL_AUTOCHECKPOINT_PA
 async def commit_rows(db: Database, commits: int, start: int = 0) -> None:
     for i in range(commits):
         async with db.transaction() as conn:
-            await conn.execute_fetchall(
+            await conn.execute(
                 "INSERT INTO guild_settings (guild_id, timezone, updated_at) VALUES (?, ?, 0)",
                 (start + i, "Europe/London" + "x" * 3000),
             )

@@ -23,11 +23,12 @@ async def in_this_process(rows, current):
 
 
 async def seed(db, rows, guild_id=GUILD) -> None:
-    await db.conn.executemany(
-        "INSERT INTO study_reviews (user_id, card_id, guild_id, rating, source, reviewed_at) VALUES (?, ?, ?, ?, 'test', ?)",
-        [(user, card, guild_id, rating, int(at.timestamp() * 1000)) for user, card, at, rating in rows],
-    )
-    await db.conn.commit()
+    async with db.transaction() as tx:
+        await tx.executemany(
+            "INSERT INTO study_reviews (user_id, card_id, guild_id, rating, source, reviewed_at)"
+            " VALUES (?, ?, ?, ?, 'test', ?)",
+            [(user, card, guild_id, rating, int(at.timestamp() * 1000)) for user, card, at, rating in rows],
+        )
 
 
 def fitted_row(db):

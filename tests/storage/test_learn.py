@@ -3,7 +3,6 @@ and the card they build, and one transaction per answer."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,6 +11,7 @@ from fsrs import Rating
 from bot.core import srs
 from bot.core.learn import Stage
 from bot.storage.learn import LEARN_SOURCE, LearnAnswer, LearnRepo, SessionMoved, TermRecord
+from tests.storage.engine import fail_writes, write_failure
 
 NOW = datetime(2026, 3, 10, 15, 30, tzinfo=UTC)
 ALICE, GUILD = 111, 900
@@ -92,10 +92,8 @@ async def test_a_question_in_between_keeps_the_stage(learn):
 
 async def test_an_answer_is_one_transaction(learn, db):
     session = await learn.start(ALICE, 1, GUILD, None, "question", {"n": 0}, NOW)
-    await db.execute(
-        "CREATE TEMP TRIGGER fail BEFORE INSERT ON learn_answers BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
-    )
-    with pytest.raises(sqlite3.IntegrityError, match="disk on fire"):
+    await fail_writes(db, "learn_answers", "INSERT", "disk on fire")
+    with pytest.raises(write_failure(), match="disk on fire"):
         await learn.answer(
             session, LearnAnswer(ALICE, "nps", True, GUILD, Stage.RECALL, 0), "round", {"n": 1}, NOW
         )

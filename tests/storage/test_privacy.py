@@ -15,6 +15,7 @@ from bot.storage.learn import LearnAnswer, LearnRepo
 from bot.storage.privacy import NOBODY, PERSONAL, SHARED, PrivacyRepo
 from bot.storage.quiz import AnswerRow, QuizRepo, write_answers
 from bot.storage.study import StudyRepo
+from tests.storage.engine import fail_writes, plan_of, uses_index, write_failure
 
 NOW = datetime(2026, 3, 10, 15, 30, tzinfo=UTC)
 ALICE, BOB = 111, 222
@@ -86,10 +87,8 @@ async def test_forget_is_one_transaction(db):
     before = await repo.counts(ALICE)
     # The last table fails: everything deleted before it must come back.
     last_table = [t for t, _ in PERSONAL][-1]
-    await db.execute(
-        f"CREATE TEMP TRIGGER fail BEFORE DELETE ON {last_table} BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
-    )
-    with pytest.raises(sqlite3.IntegrityError, match="disk on fire"):
+    await fail_writes(db, last_table, "DELETE", "disk on fire")
+    with pytest.raises(write_failure(), match="disk on fire"):
         await repo.forget(ALICE)
     assert await repo.counts(ALICE) == before
 
@@ -113,8 +112,8 @@ async def test_every_lookup_by_member_uses_an_index(db, table, column):
         f"SELECT * FROM {table} WHERE {column} = ?",
         f"UPDATE {table} SET {column} = 0 WHERE {column} = ?",
     ):
-        plan = " | ".join(row[3] for row in await db.fetchall(f"EXPLAIN QUERY PLAN {sql}", (ALICE,)))
-        assert plan.startswith(f"SEARCH {table} USING"), f"{sql}: {plan}"
+        plan = await plan_of(db, sql, (ALICE,))
+        assert uses_index(db, plan), f"{sql}: {plan}"
 
 
 async def test_the_export_reads_a_snapshot_without_the_write_lock(db):

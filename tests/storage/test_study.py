@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,6 +10,7 @@ from fsrs import Rating, State
 
 from bot.core import srs
 from bot.core.errors import BadInput
+from tests.storage.engine import committed_rows, fail_writes, write_failure
 
 NOW = datetime(2026, 3, 10, 15, 30, 12, 345000, tzinfo=UTC)
 ALICE, BOB = 111, 222
@@ -22,12 +22,12 @@ async def test_record_review_persists_card_and_log_together(repo, db):
     assert outcome.was_new and outcome.state.state == State.Review
 
     # Read back through a second, independent connection: the write is committed.
-    with sqlite3.connect(db.path) as raw:
-        card = raw.execute("SELECT state, due, last_review, introduced_via FROM study_cards").fetchall()
-        log = raw.execute(
-            "SELECT user_id, card_id, guild_id, raw_rating, rating, source, reviewed_at, elapsed_s, duration_ms"
-            " FROM study_reviews"
-        ).fetchall()
+    card = committed_rows(db, "SELECT state, due, last_review, introduced_via FROM study_cards")
+    log = committed_rows(
+        db,
+        "SELECT user_id, card_id, guild_id, raw_rating, rating, source, reviewed_at, elapsed_s, duration_ms"
+        " FROM study_reviews",
+    )
     assert card == [(int(State.Review), int(outcome.state.due.timestamp()), int(NOW.timestamp()), "review")]
     assert log == [(ALICE, "clv", GUILD, 5, int(Rating.Easy), "review", int(NOW.timestamp() * 1000), None, 4200)]
 
@@ -37,10 +37,8 @@ async def test_record_review_persists_card_and_log_together(repo, db):
 
 async def test_a_failed_write_leaves_neither_card_nor_log(repo, db):
     # A trigger makes the log insert fail after the card upsert: the whole review must roll back.
-    await db.execute(
-        "CREATE TRIGGER boom BEFORE INSERT ON study_reviews BEGIN SELECT RAISE(ABORT, 'disk full'); END"
-    )
-    with pytest.raises(sqlite3.IntegrityError, match="disk full"):
+    await fail_writes(db, "study_reviews", "INSERT", "disk full")
+    with pytest.raises(write_failure(), match="disk full"):
         await repo.record_review(ALICE, "clv", 4, "review", GUILD, NOW)
     assert await repo.get_cards(ALICE) == {}
     assert (await db.table_counts())["study_reviews"] == 0

@@ -41,6 +41,7 @@ async def stored(db: Database) -> tuple[int, int]:
     return rows, counted
 
 
+@pytest.mark.sqlite_only  # SQLite's own file, lock and deferred-key behaviour
 async def test_a_full_disk_fails_the_whole_batch_with_its_real_cause_and_the_retry_stores_it_once(db):
     round_id = await new_round(db)
     (pages,) = await db.fetchone("PRAGMA page_count")
@@ -67,6 +68,7 @@ async def test_a_full_disk_fails_the_whole_batch_with_its_real_cause_and_the_ret
     assert await stored(db) == (300 * question, 300 * question)
 
 
+@pytest.mark.sqlite_only  # SQLite's own file, lock and deferred-key behaviour
 async def test_a_lock_held_beyond_the_timeout_fails_the_waiting_answers_and_the_writer_recovers(db):
     round_id = await new_round(db)
     await db.execute("PRAGMA busy_timeout = 50")
@@ -85,13 +87,14 @@ async def test_a_lock_held_beyond_the_timeout_fails_the_waiting_answers_and_the_
     assert await stored(db) == (20, 20)
 
 
+@pytest.mark.sqlite_only  # SQLite's own file, lock and deferred-key behaviour
 async def test_a_failing_commit_is_rolled_back_and_the_connection_stays_usable(db):
     round_id = await new_round(db)
     with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
         async with db.transaction() as conn:
             # A deferred foreign key is checked at COMMIT: the COMMIT itself fails.
-            await conn.execute_fetchall("PRAGMA defer_foreign_keys = ON")
-            await conn.execute_fetchall(
+            await conn.execute("PRAGMA defer_foreign_keys = ON")
+            await conn.execute(
                 "INSERT INTO quiz_answers VALUES (?, 1, 7, 1, 'c', 'A', 1, 900, 10, 0)", (round_id + 99,)
             )
     assert not db.conn.in_transaction
