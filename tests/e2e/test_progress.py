@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from PIL import Image
 
+from bot.core import srs
 from bot.storage.study import StudyRepo
 from bot.ui.chart import MAX_HEIGHT, WIDTH, mastery_chart
 from tests.e2e.helpers import fields_of, rows, write
@@ -19,12 +20,44 @@ async def seed(world, user_id):
     """Three days in a row of study, two older sessions, two tests and some quiz answers."""
     repo, now, guild = StudyRepo(world.bot.db), world.env.now(), world.guild.id
     for days_ago in (30, 20):  # two easy reviews far apart: stable for weeks (mastered)
-        await repo.record_review(user_id, "customer-loyalty", 5, "review", guild, now - timedelta(days=days_ago))
-        await repo.record_review(user_id, "customer-retention", 5, "review", guild, now - timedelta(days=days_ago))
-    await repo.record_review(user_id, "pi-build-relationships", 4, "review", guild, now - timedelta(days=2))
-    await repo.record_review(user_id, "customer-lifetime-value", 1, "review", guild, now - timedelta(days=1))
-    await repo.record_review(user_id, "follow-up", 3, "review", guild, now)
-    await repo.record_answer(user_id, "image", True, "test", guild, now)
+        await repo.record_review(
+            user_id,
+            "customer-loyalty",
+            5,
+            "review",
+            guild,
+            now - timedelta(days=days_ago),
+            scheduler=srs.DEFAULT_SCHEDULER,
+        )
+        await repo.record_review(
+            user_id,
+            "customer-retention",
+            5,
+            "review",
+            guild,
+            now - timedelta(days=days_ago),
+            scheduler=srs.DEFAULT_SCHEDULER,
+        )
+    await repo.record_review(
+        user_id,
+        "pi-build-relationships",
+        4,
+        "review",
+        guild,
+        now - timedelta(days=2),
+        scheduler=srs.DEFAULT_SCHEDULER,
+    )
+    await repo.record_review(
+        user_id,
+        "customer-lifetime-value",
+        1,
+        "review",
+        guild,
+        now - timedelta(days=1),
+        scheduler=srs.DEFAULT_SCHEDULER,
+    )
+    await repo.record_review(user_id, "follow-up", 3, "review", guild, now, scheduler=srs.DEFAULT_SCHEDULER)
+    await repo.record_answer(user_id, "image", True, "test", guild, now, scheduler=srs.DEFAULT_SCHEDULER)
     for questions, correct in ((5, 3), (5, 4)):
         await repo.record_test_result(
             user_id, guild, questions=questions, correct=correct, started_at=now, finished_at=now, mode="mixed"
@@ -39,7 +72,9 @@ async def seed(world, user_id):
 async def test_progress_figures_match_the_stored_data(world):
     alice, deck = world.alice, world.bot.deck
     await seed(world, alice.id)  # the simulated clock starts at midnight UTC: yesterday is a minute away
-    await StudyRepo(world.bot.db).record_review(world.bob.id, "image", 5, "review", None, world.env.now())
+    await StudyRepo(world.bot.db).record_review(
+        world.bob.id, "image", 5, "review", None, world.env.now(), scheduler=srs.DEFAULT_SCHEDULER
+    )
 
     result = await alice.slash(world.channel, "progress")
     assert result.ephemeral
@@ -104,7 +139,9 @@ async def test_only_the_decks_the_server_uses_are_counted(world):
     await world.teacher.slash(world.channel, "deck use", name="Unit 3", action="only")
     unit3 = await world.bot.decks.for_guild(world.guild.id)
     [moment] = [t.id for t in unit3.deck.terms if t.name == "Moment of truth"]
-    await StudyRepo(world.bot.db).record_review(alice.id, moment, 1, "review", world.guild.id, world.env.now())
+    await StudyRepo(world.bot.db).record_review(
+        alice.id, moment, 1, "review", world.guild.id, world.env.now(), scheduler=srs.DEFAULT_SCHEDULER
+    )
 
     result = await alice.slash(world.channel, "progress")
     embed = result.response.embeds[0]
