@@ -181,7 +181,7 @@ async def test_a_stale_card_click_records_nothing_even_after_a_restart(world):
     await world.restart()
     refused = await forge_click(world, world.alice, msg, buttons(back)[RATINGS[0]], as_it_was=back)
     assert STALE_CARD in refused.response.content, "the check lives in the database, not in memory"
-    assert review_rows(world, world.alice.id) == [(first, 3, 2, "review")]
+    assert review_rows(world, world.alice.id) == [(first, 3, 3, "review")]
     assert card_of(msg) != first and set(buttons(msg)) == {"Show answer", "Stop"}
 
 
