@@ -71,7 +71,7 @@ class ServerSettings(commands.Cog):
         name="retention", description="How much members should still recall when a review comes (0.80-0.95)."
     )
     @app_commands.describe(
-        value="Desired retention from 0.80 to 0.95 (default 0.90): higher means more reviews, lower more forgetting"
+        value="From 0.80 to 0.95 (default 0.90): higher means more reviews, lower means more forgetting"
     )
     async def retention(self, interaction: discord.Interaction, value: str) -> None:
         async with user_errors(interaction):
