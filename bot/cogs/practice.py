@@ -22,6 +22,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.common import deck_for, resolve_topic, topic_choices
+from bot.cogs.server_fsrs import scheduler_for
 from bot.core.answers import judge
 from bot.core.errors import BadInput
 from bot.core.expiring import SESSION_IDLE, Expiring, KeyedLocks
@@ -250,8 +251,9 @@ class Practice(commands.Cog):
         """Store the answer in the review log, then show its feedback: the test moves on only when
         both worked, so a failure leaves the question on screen to answer again."""
         await self.repo.record_answer(
-            test.owner, answered.term_id, answered.correct, "test", test.guild_id, discord.utils.utcnow()
-        )
+            test.owner, answered.term_id, answered.correct, "test", test.guild_id, discord.utils.utcnow(),
+            scheduler=await scheduler_for(self.bot, test.guild_id),
+        )  # fmt: skip
         test.answers.append(answered)
         await self.deliver(interaction, test)
 

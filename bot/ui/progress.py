@@ -18,6 +18,15 @@ NBSP = "\u00a0"  # a no-break space: a figure and its word stay on one line
 
 
 @dataclass(frozen=True, slots=True)
+class TopicLearned:
+    """Terms of one topic learned in /learn, of the topic's terms."""
+
+    topic: str  # the topic's name
+    learned: int
+    terms: int
+
+
+@dataclass(frozen=True, slots=True)
 class Cards:
     """What there is to study here: the terms and the questions of the decks in use."""
 
@@ -37,8 +46,21 @@ def _accuracy(share: float | None, correct: int, total: int, none_text: str) -> 
     return none_text if share is None else f"{share:.0%} right ({correct}/{total})"
 
 
-def progress_embed(progress: Progress, cards: Cards, name: str) -> discord.Embed:
-    """The figures in a few lines, with the chart as the embed's image."""
+def learned_text(topics: list[TopicLearned]) -> str:
+    """/learn's part of /progress in one short line: learned terms in all, then per topic (topics
+    with none left out)."""
+    learned, terms = sum(t.learned for t in topics), sum(t.terms for t in topics)
+    if not learned:
+        return "None yet: /learn takes you from new to learned, a few terms at a time"
+    per_topic = " · ".join(f"{t.topic}{NBSP}{t.learned}/{t.terms}" for t in topics if t.learned)
+    return clip(f"**{learned} of {terms}** terms: {per_topic}", 1024)
+
+
+def progress_embed(
+    progress: Progress, cards: Cards, name: str, learned: list[TopicLearned] | None = None
+) -> discord.Embed:
+    """The figures in a few lines, with the chart as the embed's image, and the terms learned in
+    /learn per topic when `learned` is given."""
     p = progress
     streak = f"🔥 {p.day_streak}-day streak" if p.day_streak else "No streak yet"
     today = _plural(p.reviews_today, "review") + " today" if p.reviews_today else "no reviews yet today"
@@ -64,6 +86,8 @@ def progress_embed(progress: Progress, cards: Cards, name: str) -> discord.Embed
         value=_accuracy(p.quiz_accuracy, p.quiz_correct, p.quiz_answered, "No quiz answers yet"),
         inline=True,
     )
+    if learned is not None:
+        embed.add_field(name="Learned in /learn", value=learned_text(learned), inline=False)
     embed.set_image(url=f"attachment://{CHART_NAME}")
     embed.set_footer(
         text=f"{cards.total} = {_plural(cards.terms, 'term')} + {_plural(cards.questions, 'question')} "

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.core import srs
 from bot.core.learn import Stage
 from bot.storage.database import Database, load_migrations
 from bot.storage.learn import LearnAnswer, LearnRepo
@@ -38,14 +39,21 @@ async def seed(db, user_id: int, other: int) -> None:
     )
     await quiz.finish_round(round_id, "finished", 20, GUILD, [(user_id, True), (other, False)], ("all",))
     for uid in (user_id, other):
-        await study.record_review(uid, "clv", 4, "review", None, NOW)
+        await study.record_review(uid, "clv", 4, "review", None, NOW, scheduler=srs.DEFAULT_SCHEDULER)
         await study.record_test_result(
             uid, GUILD, questions=1, correct=1, started_at=NOW, finished_at=NOW, mode="mc"
         )
         await study.record_match_time(uid, GUILD, 9000, 0, NOW)
         learn = LearnRepo(db)
         session = await learn.start(uid, 1, GUILD, None, "question", {}, NOW)
-        await learn.answer(session, LearnAnswer(uid, "values", False, GUILD, Stage.CHOICE, 1), "question", {}, NOW)
+        await learn.answer(
+            session,
+            LearnAnswer(uid, "values", False, GUILD, Stage.CHOICE, 1),
+            "question",
+            {},
+            NOW,
+            scheduler=srs.DEFAULT_SCHEDULER,
+        )
 
 
 def test_every_column_that_names_a_member_is_covered(tmp_path):
