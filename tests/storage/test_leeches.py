@@ -89,7 +89,7 @@ async def test_studying_a_leech_again_lasts_until_it_is_forgotten_again(db, repo
 
 
 async def test_the_migration_counts_lapses_from_the_existing_log(engine, tmp_path, request):
-    """A database from before migration 0011 gets each card's lapses from its log, by the rule the
+    """A database from before the retention-and-leeches migration gets each card's lapses from its log, by the rule the
     live path counts with: an Again at least a day (86,400 s) after the previous review."""
     url = None
     if engine == "postgres":
@@ -100,7 +100,8 @@ async def test_the_migration_counts_lapses_from_the_existing_log(engine, tmp_pat
     try:
         folder = PG_MIGRATIONS_DIR if db.engine == "postgres" else None
         migrations = load_migrations(folder) if folder else load_migrations()
-        await db.migrate([m for m in migrations if m.version < 11])
+        leeches_at = next(m.version for m in migrations if m.name.endswith("_retention_leeches.sql"))
+        await db.migrate([m for m in migrations if m.version < leeches_at])
         async with db.transaction() as tx:
             await tx.executemany(
                 "INSERT INTO study_cards (user_id, card_id, state, step, stability, difficulty, due, last_review,"

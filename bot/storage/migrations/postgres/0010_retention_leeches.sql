@@ -1,4 +1,4 @@
--- PostgreSQL twin of ../0011_retention_leeches.sql: the same tables and columns, BIGINT for ids
+-- PostgreSQL twin of ../0010_retention_leeches.sql: the same tables and columns, BIGINT for ids
 -- and epoch times, DOUBLE PRECISION for REAL.
 -- Scheduling quality (issue 14): each server's desired retention, and leeches.
 
