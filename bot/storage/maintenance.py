@@ -93,6 +93,17 @@ def inspect_database(path: Path) -> DatabaseReport | None:
     return DatabaseReport(str(path), _size(path), _size(path.with_name(path.name + "-wal")), version, rows)
 
 
+def _partial_next_to(target: Path) -> Path:
+    """The file a backup is written into before it is renamed to `target` (folders created)."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"Cannot create the folder for {target}: {exc.strerror or exc}.") from None
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    return partial
+
+
 def backup_database(source: Path, target: Path) -> int:
     """Copy the database at `source` to the new file `target` with SQLite's online backup API.
 
@@ -105,12 +116,7 @@ def backup_database(source: Path, target: Path) -> int:
     source, target = Path(source), Path(target)
     if not source.is_file():
         raise StorageError(f"There is no database at {source} to back up. Check DATABASE_PATH.")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise StorageError(f"Cannot create the folder for {target}: {exc.strerror or exc}.") from None
-    partial = target.with_name(target.name + ".partial")
-    partial.unlink(missing_ok=True)
+    partial = _partial_next_to(target)
     src = _open_read_only(source)
     try:
         _create_private(partial)  # it holds every member's data: private from its first byte
@@ -265,12 +271,7 @@ def backup_postgres(url: str, target: Path) -> int:
 
     target = Path(target)
     pg_dump = _pg_tool("pg_dump")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise StorageError(f"Cannot create the folder for {target}: {exc.strerror or exc}.") from None
-    partial = target.with_name(target.name + ".partial")
-    partial.unlink(missing_ok=True)
+    partial = _partial_next_to(target)
     dsn, password = without_password(url)
     env = {**os.environ, "PGCONNECT_TIMEOUT": os.environ.get("PGCONNECT_TIMEOUT", "10")}
     if password is not None:
