@@ -241,3 +241,19 @@ def test_the_same_role_with_its_right_password_gets_in(tmp_path, pg_databases, p
     proc = run_cli(tmp_path, "check", DATABASE_URL=f"postgresql://studybot_pw:the-right-one@{host_port}/postgres")
     assert proc.returncode == 0, proc.stderr
     assert "the-right-one" not in proc.stdout + proc.stderr
+
+
+def test_a_database_url_is_shown_and_handed_to_tools_without_its_password():
+    from bot.storage.postgres import describe_url, hide_secrets, without_password
+
+    for url, dsn in (
+        (
+            "postgresql://school:p%40ss-word@db.example.org:6432/bot?sslmode=require",
+            "postgresql://school@db.example.org:6432/bot?sslmode=require",
+        ),
+        ("postgresql://school@db.example.org/bot?password=p%40ss-word", "postgresql://school@db.example.org/bot"),
+    ):
+        assert without_password(url) == (dsn, "p@ss-word")
+        shown = hide_secrets(f"failed for {url}: p@ss-word and p%40ss-word", url)
+        assert "p@ss" not in shown and "p%40ss" not in shown and describe_url(url) in shown
+    assert without_password("postgresql://school@db/bot") == ("postgresql://school@db/bot", None)
