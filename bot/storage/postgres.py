@@ -13,7 +13,7 @@ import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+from urllib.parse import parse_qsl, unquote, unquote_plus, urlencode, urlsplit
 
 from bot.storage.database import MIGRATIONS_DIR, Migration, MigrationError, StorageError, load_migrations
 from bot.storage.sql import numbered
@@ -40,16 +40,21 @@ def is_postgres_url(url: str | None) -> bool:
     return bool(url) and urlsplit(url).scheme in ("postgres", "postgresql")
 
 
-def _passwords(url: str) -> list[str]:
-    """The passwords a URL carries: after the user name, or as `?password=` (libpq allows both)."""
+def _passwords(url: str) -> list[tuple[str, str]]:
+    """The passwords a URL carries, each as written and decoded: after the user name, or as
+    `?password=` (libpq allows both)."""
     parts = urlsplit(url)
-    found = [parts.password] if parts.password is not None else []
-    return found + [value for key, value in parse_qsl(parts.query, keep_blank_values=True) if key == "password"]
+    found = [(parts.password, unquote(parts.password))] if parts.password is not None else []
+    for pair in parts.query.split("&"):
+        key, _, value = pair.partition("=")
+        if unquote_plus(key) == "password":
+            found.append((value, unquote_plus(value)))
+    return found
 
 
 def url_secrets(url: str) -> tuple[str, ...]:
     """The password of a database URL as written and decoded: what no message may show."""
-    return tuple(dict.fromkeys(s for p in _passwords(url) for s in (p, unquote(p)) if s))
+    return tuple(dict.fromkeys(s for pair in _passwords(url) for s in pair if s))
 
 
 def without_password(url: str) -> tuple[str, str | None]:
@@ -63,7 +68,7 @@ def without_password(url: str) -> tuple[str, str | None]:
     if parts.password is not None:
         netloc = f"{parts.username or ''}@{netloc.rsplit('@', 1)[1]}"
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "password"])
-    return parts._replace(netloc=netloc, query=query).geturl(), unquote(passwords[0])
+    return parts._replace(netloc=netloc, query=query).geturl(), passwords[0][1]
 
 
 def hide_secrets(text: str, url: str) -> str:
