@@ -38,6 +38,7 @@ from bot.storage.study import (
     _from_ms,
     _ms,
     _review_rows,
+    member_lock,
 )
 
 #: The review-log source of a /learn answer (see the module docstring).
@@ -100,8 +101,8 @@ class Added:
 
 
 async def _card_state(tx, user_id: int, card_id: str):
-    # One rating of a card at a time, also across processes sharing a PostgreSQL database.
-    await tx.lock(f"card:{user_id}:{card_id}")
+    # One rating at a time per member, also across processes sharing a PostgreSQL database.
+    await tx.lock(member_lock(user_id))
     row = await tx.fetchone(
         f"SELECT {_CARD_COLUMNS} FROM study_cards WHERE user_id = ? AND card_id = ?", (user_id, card_id)
     )

@@ -95,9 +95,11 @@ async def write_answers(db: Database, rows: list[AnswerRow]) -> None:
                 for r in rows
             ],
         )
+        # Totals rows in one order everywhere (round ends too): on PostgreSQL two writers of one
+        # server's totals then wait for each other instead of deadlocking.
         await tx.executemany(
             _ADD_TOTALS,
-            [(r.guild_id, p, r.user_id, r.points, int(r.correct)) for r in rows for p in r.periods],
+            sorted((r.guild_id, p, r.user_id, r.points, int(r.correct)) for r in rows for p in r.periods),
         )
 
 
@@ -217,7 +219,7 @@ class QuizRepo:
                 "INSERT INTO quiz_totals (guild_id, period, user_id, rounds_played, rounds_won) VALUES (?, ?, ?, 1, ?)"
                 " ON CONFLICT (guild_id, period, user_id) DO UPDATE SET rounds_played = quiz_totals.rounds_played + 1,"
                 " rounds_won = quiz_totals.rounds_won + excluded.rounds_won",
-                [(guild_id, p, uid, int(won)) for uid, won in players for p in periods],
+                sorted((guild_id, p, uid, int(won)) for uid, won in players for p in periods),  # see write_answers
             )
 
     async def interrupt_active_rounds(self, ended_at_ms: int, channel_id: int | None = None) -> list[ActiveRound]:

@@ -35,6 +35,16 @@ _INSERT_REVIEW = (
 )
 
 
+def member_lock(user_id: int) -> str:
+    """The `tx.lock` key of one member's study, taken before a card is read for a rating. Their
+    ratings are then applied one at a time (never two on the same old state), and their review
+    log grows in commit order, also across processes: a log id seen as the latest has no older
+    id committing after it (`review_head`, `reviewed_since`). One key per member, not per card:
+    a transaction that rates several of one member's cards (Learn's "Add to /review") can
+    never wait in a cycle with another."""
+    return f"study:{user_id}"
+
+
 def _review_rows(
     user_id: int,
     card_id: str,
@@ -156,8 +166,8 @@ class StudyRepo:
         at = _from_ms(_ms(now))  # what the log keeps, so a replay sees the same time
         rng = srs.review_rng(user_id, card_id, at)
         async with self.db.transaction() as tx:
-            # One rating of a card at a time, also across processes sharing a PostgreSQL database.
-            await tx.lock(f"card:{user_id}:{card_id}")
+            # One rating at a time per member, also across processes sharing a PostgreSQL database.
+            await tx.lock(member_lock(user_id))
             row = await tx.fetchone(
                 f"SELECT {_CARD_COLUMNS} FROM study_cards WHERE user_id = ? AND card_id = ?", (user_id, card_id)
             )
@@ -206,7 +216,7 @@ class StudyRepo:
         members = list(correct_of)
         async with self.db.transaction() as tx:
             for user_id in sorted(members):  # in one order everywhere, so two batches never deadlock
-                await tx.lock(f"card:{user_id}:{card_id}")
+                await tx.lock(member_lock(user_id))
             rows = await tx.fetchall(
                 f"SELECT user_id, {_CARD_COLUMNS} FROM study_cards"
                 f" WHERE card_id = ? AND user_id IN ({', '.join('?' * len(members))})",
