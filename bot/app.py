@@ -80,6 +80,15 @@ class StudyTree(app_commands.CommandTree):
             text = "This command only works in a server, not in direct messages."
         elif isinstance(error, app_commands.CheckFailure):
             text = "You can't use this command here."
+        elif messages.expired(original):  # answered after Discord's 3 s: one line, and no reply (refused too)
+            log.warning(
+                "command %s too late (guild=%s user=%s): %s",
+                interaction.command and interaction.command.qualified_name,
+                interaction.guild_id,
+                interaction.user.id,
+                original,
+            )
+            return
         else:
             command = interaction.command.qualified_name if interaction.command else "?"
             log.exception(
