@@ -172,6 +172,14 @@ class StudyBot(commands.Bot):
         for command in [group] if group else cog.get_app_commands():
             self.tree.add_command(command)
 
+    def dispatch(self, event_name: str, /, *args, **kwargs) -> None:
+        # The on_interaction listeners (quiz, learn) answer typed-answer boxes (modal submits) only;
+        # commands and buttons reach the tree and the views without them. Dispatching the rest would
+        # start a task per listener on every click and command, to do nothing.
+        if event_name == "interaction" and args[0].type is not discord.InteractionType.modal_submit:
+            return
+        super().dispatch(event_name, *args, **kwargs)
+
     async def on_message(self, message: discord.Message) -> None:
         """Never a command: the bot has no message intents, and no prefix either (see __init__)."""
 

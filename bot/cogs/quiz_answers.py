@@ -8,7 +8,9 @@ early close come after the reply (RoundRunner.answered).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import time
 
 import discord
 
@@ -25,8 +27,16 @@ log = logging.getLogger(__name__)
 QUIZ_ENDED = "This quiz has ended. Start a new one with /quiz start."
 QUESTION_CLOSED = "This question has closed. Get ready for the next one!"
 #: A write committed within this many seconds is acknowledged with "Locked in" in one REST call;
-#: a slower one is acknowledged first ("thinking...", Discord allows 3 s) and followed up.
+#: a slower one is acknowledged first ("thinking...") and followed up.
 QUICK_WRITE = 1.5
+#: Discord refuses an interaction's first response this many seconds after it created the
+#: interaction (its id's timestamp); the acknowledgement leaves this margin for its REST call.
+ACK_DEADLINE, ACK_MARGIN = 3.0, 0.5
+#: An answer older than the deadline plus this (by the bot's clock, which may be a little off
+#: Discord's) is not handled at all: its reply would be refused, and an overloaded bot that still
+#: stored it and tried would only fall further behind.
+CLOCK_SLACK = 0.5
+LATE_LOG_EVERY = 10.0  # seconds: answers dropped as too late are logged as one line per period
 
 
 def can_moderate(interaction: discord.Interaction) -> bool:
@@ -41,6 +51,10 @@ def may_run(interaction: discord.Interaction, runner) -> bool:
 
 class RoundInput:
     """Answers, team picks and Start now for the rounds in `self.by_round` (see Quiz)."""
+
+    @functools.cached_property
+    def late_answers(self) -> LateAnswers:
+        return LateAnswers()
 
     async def on_team(self, interaction: discord.Interaction, round_id: int, team: int) -> None:
         """Join (or switch to) a team during a team round's joining phase. Anyone in the channel may."""
@@ -138,6 +152,10 @@ class RoundInput:
         member was told (or at least saw the bot acknowledge the click); otherwise the member may
         try again."""
         now = discord.utils.utcnow()
+        age = (now - interaction.created_at).total_seconds()
+        if age > ACK_DEADLINE + CLOCK_SLACK:
+            self.late_answers.drop(runner.round.round_id)
+            return
         user_id = interaction.user.id
         try:
             answer = runner.round.prepare(
@@ -149,7 +167,7 @@ class RoundInput:
         runner.storing()
         try:
             row = self.answer_row(runner, answer, choice, label, now)
-            counted = await self._store(interaction, runner, row, label)
+            counted = await self._store(interaction, runner, row, label, ACK_DEADLINE - ACK_MARGIN - age)
         finally:
             runner.round.release(user_id)  # a no-op once confirmed; otherwise the member may retry
             runner.settled()
@@ -173,11 +191,13 @@ class RoundInput:
             periods=period_keys(now, runner.zone),
         )
 
-    async def _store(self, interaction, runner: RoundRunner, row: AnswerRow, label: str) -> bool:
+    async def _store(self, interaction, runner: RoundRunner, row: AnswerRow, label: str, left: float) -> bool:
         """Write, then acknowledge with "Locked in" in one REST call; when the write takes longer than
-        QUICK_WRITE, acknowledge first ("thinking...") and follow up. True when the answer counts."""
+        QUICK_WRITE (or than the `left` seconds Discord still allows), acknowledge first
+        ("thinking...") and follow up. True when the answer counts."""
         written = self.writer.submit(row)
-        await asyncio.wait((written,), timeout=QUICK_WRITE)
+        if left > 0:
+            await asyncio.wait((written,), timeout=min(QUICK_WRITE, left))
         if not written.done():
             return await self._store_deferred(interaction, runner, row, label, written)
         if (failure := written.exception()) is not None:
@@ -256,3 +276,30 @@ def locked_in(label: str, teams, user_id: int, placed: bool) -> str:
     """The private acknowledgement; `placed` when the answer put the member on a team."""
     note = f" · you play for team {team_label(teams.team_of(user_id))} (the smallest team)" if placed else ""
     return f"🔒 Locked in: {label}{note}"
+
+
+class LateAnswers:
+    """Answers dropped because they reached the bot after Discord's deadline (a stall, an
+    overload). Logged as one line at most every LATE_LOG_EVERY seconds, with the count since the
+    previous line: one line per answer would add to the load that made them late."""
+
+    def __init__(self) -> None:
+        self.dropped = 0
+        self._rounds: set[int] = set()
+        self._logged_at = -LATE_LOG_EVERY
+
+    def drop(self, round_id: int) -> None:
+        self.dropped += 1
+        self._rounds.add(round_id)
+        now = time.monotonic()
+        if now - self._logged_at >= LATE_LOG_EVERY:
+            log.warning(
+                "%d quiz answer(s) reached the bot more than %.1f s after the click and were not handled "
+                "(Discord refuses a reply after %.0f s; rounds %s)",
+                self.dropped,
+                ACK_DEADLINE + CLOCK_SLACK,
+                ACK_DEADLINE,
+                ", ".join(map(str, sorted(self._rounds))),
+            )
+            self.dropped, self._logged_at = 0, now
+            self._rounds.clear()

@@ -11,6 +11,7 @@ import logging
 
 import pytest
 
+import bot.cogs.quiz_answers
 from bot.cogs.quiz_answers import QUICK_WRITE
 from tests.e2e.helpers import rows
 from tests.e2e.test_quiz import button, fetch, question_of, runner_of, start, wrong_choice
@@ -171,3 +172,38 @@ async def test_an_expired_slash_command_is_logged_as_one_line_without_a_tracebac
     assert "define too late" in mine[0].getMessage()
     (error,) = world.env.errors  # acknowledged: discord.py hands the refused reply to tree.on_error
     assert "Unknown interaction" in str(error)
+
+
+async def test_a_click_that_reaches_the_bot_too_late_is_not_handled_and_can_be_given_again(world, caplog):
+    caplog.set_level(logging.WARNING, logger="bot.cogs.quiz_answers")
+    await start(world, questions=1, mode="multiple_choice", seconds=20)
+    msg, q = world.channel.last_message, question_of(world)
+    await world.env.advance_time(1)
+    before = len(world.env.http_requests)
+    with pytest.MonkeyPatch.context() as mp:
+        # Stands for clicks that reached the bot over 3.5 s after Discord created them (a stall,
+        # an overloaded process): Discord would refuse any reply by now.
+        mp.setattr(bot.cogs.quiz_answers, "ACK_DEADLINE", -1.0)
+        for member in (world.alice, world.bob):
+            await member.click(msg, custom_id=button(world, q.answer))
+    assert calls_since(world, before) == [], "no reply tried, nothing written"
+    assert rows(world, "SELECT COUNT(*) FROM quiz_answers") == [(0,)]
+    late = [r for r in caplog.records if "not handled" in r.getMessage()]
+    assert len(late) == 1 and late[0].exc_info is None, "one line for the burst, no traceback"
+    again = await world.alice.click(msg, custom_id=button(world, q.answer))
+    assert again.response.content.startswith(f"🔒 Locked in: {q.answer}"), "the member may click again"
+    assert answered(world, world.alice) == [(1,)]
+
+
+async def test_a_click_with_little_time_left_is_acknowledged_at_once(world, monkeypatch):
+    # Stands for a click that reached the bot 2.5 s after Discord created it: no time to wait for
+    # the write, so "thinking..." goes out first, whatever the write's speed.
+    monkeypatch.setattr(bot.cogs.quiz_answers, "ACK_MARGIN", bot.cogs.quiz_answers.ACK_DEADLINE)
+    await start(world, questions=1, mode="multiple_choice", seconds=20)
+    msg, q = world.channel.last_message, question_of(world)
+    await world.env.advance_time(1)
+    before = len(world.env.http_requests)
+    result = await world.alice.click(msg, custom_id=button(world, q.answer))
+    assert calls_since(world, before)[:2] == ["callback 5", "followup POST"]
+    assert result.response.content.startswith(f"🔒 Locked in: {q.answer}")
+    assert answered(world, world.alice) == [(1,)]
