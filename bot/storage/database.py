@@ -250,7 +250,11 @@ class Database:
         self._checkpoint_task: asyncio.Task | None = None
 
     @classmethod
-    async def open(cls, path: Path | str) -> Database:
+    async def open(cls, path: Path | str, *, synchronous: str = "NORMAL") -> Database:
+        """Open (creating if missing) the database at `path`. `synchronous` is SQLite's durability
+        level: NORMAL, or FULL for commits that survive a power cut (a disk flush each)."""
+        if synchronous not in ("NORMAL", "FULL"):
+            raise StorageError(f"synchronous must be NORMAL or FULL, not {synchronous!r}.")
         path = Path(path)
         _check_path(path)
         try:
@@ -264,8 +268,9 @@ class Database:
                 "PRAGMA foreign_keys=ON",
                 "PRAGMA busy_timeout=5000",
                 # WAL + NORMAL: a commit survives a crash or kill of the bot process; only a power cut
-                # can lose the last few transactions. FULL would add an fsync to every answer.
-                "PRAGMA synchronous=NORMAL",
+                # (or an OS crash) can lose the last few transactions. FULL (SQLITE_SYNCHRONOUS) adds a
+                # flush of the log to the disk at every commit, so those survive too.
+                f"PRAGMA synchronous={synchronous}",
                 # Checkpoints move the write-ahead log into the database file. SQLite runs one inside
                 # whichever commit crosses its threshold: a quiz answer would wait for it. The bot
                 # checkpoints from a background thread instead (`request_checkpoint`); this higher
