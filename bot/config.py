@@ -9,6 +9,9 @@ from pathlib import Path
 
 DEFAULT_DATABASE_PATH = Path("data") / "studybot.sqlite3"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+#: SQLITE_SYNCHRONOUS: NORMAL (default) keeps every commit through a crash of the bot or a kill;
+#: FULL also through a power cut or an operating-system crash, at the price of a disk flush per commit.
+SQLITE_SYNCHRONOUS = ("NORMAL", "FULL")
 
 
 class ConfigError(ValueError):
@@ -25,6 +28,8 @@ class Settings:
     application_id: int | None = None
     #: postgresql://user:password@host:port/dbname selects PostgreSQL; None means SQLite at database_path.
     database_url: str | None = None
+    #: SQLite's durability level (see SQLITE_SYNCHRONOUS); PostgreSQL ignores it.
+    sqlite_synchronous: str = "NORMAL"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "database_path", Path(self.database_path))
@@ -35,7 +40,7 @@ class Settings:
             f"Settings(token=<{hidden}>, database_path={str(self.database_path)!r}, "
             f"dev_guild_id={self.dev_guild_id}, log_level={self.log_level!r}, "
             f"new_cards_per_day={self.new_cards_per_day}, application_id={self.application_id}, "
-            f"database_url={self.database_where!r})"
+            f"database_url={self.database_where!r}, sqlite_synchronous={self.sqlite_synchronous!r})"
         )
 
     @property
@@ -95,6 +100,12 @@ class Settings:
                 "DATABASE_URL must look like postgresql://user:password@host:5432/dbname "
                 "(leave it empty to use SQLite at DATABASE_PATH)."
             )
+        synchronous = (get("SQLITE_SYNCHRONOUS") or "NORMAL").upper()
+        if synchronous not in SQLITE_SYNCHRONOUS:
+            raise ConfigError(
+                f"SQLITE_SYNCHRONOUS must be NORMAL (survives a crash of the bot) or FULL (survives a power "
+                f"cut too, a little slower), not {synchronous!r}."
+            )
         return cls(
             token=get("DISCORD_TOKEN"),
             database_path=Path(get("DATABASE_PATH") or DEFAULT_DATABASE_PATH),
@@ -103,6 +114,7 @@ class Settings:
             new_cards_per_day=int(per_day),
             application_id=int(application) if application else None,
             database_url=url,
+            sqlite_synchronous=synchronous,
         )
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from bot.core import srs
 from bot.storage.database import Database
 from bot.storage.study import StudyRepo
-from tests.bench.common import Row, percentiles
+from tests.bench.common import DURABILITY, Row, percentiles
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -90,7 +90,7 @@ def run(quick: bool = False) -> list[Row]:
     label = f"{card_count:,} cards, {prefilled:,} logged reviews"
     rows = [
         Row(
-            f"rate + FSRS-6 update + durable write (WAL), {label}: p50 / p99",
+            f"(internal) rating, no Discord: FSRS-6 update + write, committed ({DURABILITY}), {label}: p50 / p99",
             f"{p50:.3f} / {p99:.3f} ms ({len(everything):,} ratings)",
             "p99 <= 2 ms",
             p99 <= 2.0,

@@ -20,8 +20,11 @@ _TICKS = os.sysconf("SC_CLK_TCK")
 class BotProcess:
     """`kind` is "bot" (the real `python -m bot run`) or "floor" (floor_bot.py)."""
 
-    def __init__(self, kind: str, standin: StandIn, workdir: Path, *, profile: Path | None = None) -> None:
+    def __init__(
+        self, kind: str, standin: StandIn, workdir: Path, *, profile: Path | None = None, env: dict | None = None
+    ) -> None:
         self.kind = kind
+        self.extra_env = dict(env or {})  # settings for this process (e.g. SQLITE_SYNCHRONOUS=FULL)
         self.standin = standin
         self.workdir = workdir
         self.profile = profile
@@ -33,7 +36,10 @@ class BotProcess:
         self.log_path = workdir / f"{kind}.log"
 
     async def start(self) -> None:
-        env = {k: v for k, v in os.environ.items() if k not in ("DEV_GUILD_ID", "APPLICATION_ID", "BENCH_PROFILE")}
+        # The bench measures SQLite at its default durability unless `env` says otherwise: a DATABASE_URL
+        # or SQLITE_SYNCHRONOUS of the caller's shell must not change what a row means.
+        skip = ("DEV_GUILD_ID", "APPLICATION_ID", "BENCH_PROFILE", "DATABASE_URL", "SQLITE_SYNCHRONOUS")
+        env = {k: v for k, v in os.environ.items() if k not in skip}
         env.update(
             BENCH_STANDIN_URL=self.standin.url,
             DISCORD_TOKEN=TOKEN,
@@ -41,6 +47,7 @@ class BotProcess:
             PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
             LOG_LEVEL=env.get("LOG_LEVEL", "INFO"),
         )
+        env.update(self.extra_env)
         if self.profile is not None:
             env["BENCH_PROFILE"] = str(self.profile)
         self.workdir.mkdir(parents=True, exist_ok=True)
