@@ -14,6 +14,7 @@ import discord
 from bot.cogs.quiz_runner import RoundRunner
 from bot.core.answers import judge
 from bot.core.quiz import QuizError, period_keys
+from bot.core.report import given_text
 from bot.core.teams import TeamsClosed, team_label
 from bot.storage.quiz import AnswerRow
 from bot.ui.messages import failure_text, reply_error, safe
@@ -182,6 +183,7 @@ class RoundInput:
             guild_id=runner.guild_id,
             card_id=q.term_id,
             choice=choice if choice != "typed" else label[:100],
+            given=given_text(q, choice) if choice != "typed" else label[:100],
             correct=answer.correct,
             points=answer.points,
             elapsed_ms=answer.elapsed_ms,

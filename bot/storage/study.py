@@ -30,7 +30,7 @@ _UPSERT_CARD = (
 )
 _INSERT_REVIEW = (
     "INSERT INTO study_reviews (user_id, card_id, guild_id, raw_rating, rating, source, reviewed_at,"
-    " elapsed_s, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " elapsed_s, duration_ms, given) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -43,6 +43,7 @@ def _review_rows(
     raw_rating: int | None,
     source: str,
     duration_ms: int | None,
+    given: str | None = None,
 ) -> tuple[tuple, tuple]:
     """The study_cards upsert and the study_reviews insert parameters of one rating applied at `at`
     (the log keeps `at` to the millisecond; the card state keeps whole seconds)."""
@@ -51,7 +52,7 @@ def _review_rows(
     elapsed = None if outcome.elapsed is None else int(outcome.elapsed.total_seconds())
     log_row = (
         user_id, card_id, guild_id, raw_rating, int(outcome.rating), source, _ms(at),
-        elapsed, duration_ms,
+        elapsed, duration_ms, given,
     )  # fmt: skip
     return (*card_row, reviewed, reviewed, source), log_row
 
@@ -130,12 +131,15 @@ class StudyRepo:
         *,
         rating: Rating | None = None,
         duration_ms: int | None = None,
+        given: str | None = None,
     ) -> ReviewOutcome:
         """Rate a card: read its state, apply FSRS, upsert the card and log the review, in ONE transaction.
 
         Give `raw_rating` (1-5, mapped by `srs.map_rating`) for a flashcard review, or leave it
         None and give `rating` (e.g. `srs.rating_for_answer(correct)`) for a quiz or test
-        answer. Returns the outcome; `outcome.state` is the stored state.
+        answer. `given`: what a /test answer gave (the option's text or what was typed), which
+        marks the log row as a practice-test answer for class reports. Returns the outcome;
+        `outcome.state` is the stored state.
         Raises `BadInput` for a raw rating outside 1-5 and ValueError for an unknown source.
         """
         if source not in srs.SOURCES:
@@ -158,18 +162,26 @@ class StudyRepo:
             )
             outcome = srs.apply_rating(card_id, _card(row) if row else None, mapped, at, rng)
             card_row, log_row = _review_rows(
-                user_id, card_id, outcome, at, guild_id, raw_rating, source, duration_ms
+                user_id, card_id, outcome, at, guild_id, raw_rating, source, duration_ms, given
             )
             await tx.execute(_UPSERT_CARD, card_row)
             await tx.execute(_INSERT_REVIEW, log_row)
         return outcome
 
     async def record_answer(
-        self, user_id: int, card_id: str, correct: bool, source: str, guild_id: int | None, now: datetime
+        self,
+        user_id: int,
+        card_id: str,
+        correct: bool,
+        source: str,
+        guild_id: int | None,
+        now: datetime,
+        *,
+        given: str | None = None,
     ) -> ReviewOutcome:
         """A quiz/test answer as a review: right -> Good, wrong -> Again (raw rating stored as NULL)."""
         return await self.record_review(
-            user_id, card_id, None, source, guild_id, now, rating=srs.rating_for_answer(correct)
+            user_id, card_id, None, source, guild_id, now, rating=srs.rating_for_answer(correct), given=given
         )
 
     async def record_quiz_question(
