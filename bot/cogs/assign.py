@@ -256,11 +256,11 @@ class Assign(commands.Cog):
             done = [a for a in await self.store.all_in(interaction.guild_id) if a.closed_at is not None]
             assignments += sorted(done, key=lambda a: -a.number)
         needle = str(current).strip().lstrip("#").casefold()
-        return [
-            app_commands.Choice(name=ui.number_label(a, deck), value=a.number)
-            for a in assignments
-            if needle in ui.number_label(a, deck).casefold()
-        ][:25]
+        if needle.isdigit():  # a number typed: the assignments whose number starts with it
+            assignments = [a for a in assignments if str(a.number).startswith(needle)]
+        else:
+            assignments = [a for a in assignments if needle in ui.number_label(a, deck).casefold()]
+        return [app_commands.Choice(name=ui.number_label(a, deck), value=a.number) for a in assignments][:25]
 
 
 async def setup(bot) -> None:

@@ -178,7 +178,7 @@ def ranked_wrong(answers: Iterable[tuple[str | None, int]], limit: int = 5) -> l
             continue
         key = same_answer(text)
         counts[key] += times
-        spelled.setdefault(key, Counter())[text.strip().strip(_QUOTES).strip()] += times
+        spelled.setdefault(key, Counter())[re.sub(r"\s+", " ", text.strip().strip(_QUOTES).strip())] += times
     ranked = sorted(counts, key=lambda k: (-counts[k], k))[:limit]
     return [(min(spelled[k], key=lambda s: (-spelled[k][s], s)), counts[k]) for k in ranked]
 

@@ -89,12 +89,15 @@ class HomeworkStore:
         async with self.db.transaction() as tx:
             await tx.lock(f"assignments:{guild_id}")  # the count and the number, one at a time
             row = await tx.fetchone(
-                "SELECT COALESCE(SUM(CASE WHEN closed_at IS NULL THEN 1 ELSE 0 END), 0), COALESCE(MAX(number), 0)"
-                " FROM assignments WHERE guild_id = ?",
-                (guild_id,),
+                "SELECT COUNT(*) FROM assignments WHERE guild_id = ? AND closed_at IS NULL", (guild_id,)
             )
             check_open_limit(int(row[0]))
-            number = int(row[1]) + 1
+            row = await tx.fetchone(
+                "INSERT INTO assignment_numbers (guild_id, last_number) VALUES (?, 1) ON CONFLICT (guild_id)"
+                " DO UPDATE SET last_number = assignment_numbers.last_number + 1 RETURNING last_number",
+                (guild_id,),
+            )
+            number = int(row[0])
             aid = await tx.insert(
                 "INSERT INTO assignments (guild_id, number, kind, goal, topic, questions, channel_id, created_by,"
                 " created_at, due_at, remind_at, reminder) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

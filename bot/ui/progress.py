@@ -3,10 +3,13 @@ the main view (the embed's image, attached as `CHART_NAME`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import discord
 
+from bot.core.homework import Assignment, count_statuses
+from bot.core.homework import Progress as HomeworkProgress
 from bot.core.progress import Progress
 from bot.core.srs import MASTERED_STABILITY_DAYS
 from bot.ui.limits import Panel
@@ -37,8 +40,28 @@ def _accuracy(share: float | None, correct: int, total: int, none_text: str) -> 
     return none_text if share is None else f"{share:.0%} right ({correct}/{total})"
 
 
-def progress_embed(progress: Progress, cards: Cards, name: str) -> discord.Embed:
-    """The figures in a few lines, with the chart as the embed's image."""
+def homework_text(homework: Sequence[tuple[Assignment, HomeworkProgress]]) -> str:
+    """ "✅ 2 done · ⏰ 1 late · ❌ 1 missing · ⏳ 1 to do", counted as a teacher's report counts them."""
+    counts = count_statuses(p for _, p in homework)
+    parts = [
+        f"✅{NBSP}{counts.done}{NBSP}done",
+        f"⏰{NBSP}{counts.late}{NBSP}late",
+        f"❌{NBSP}{counts.missing}{NBSP}missing",
+    ]
+    if counts.pending:
+        parts.append(f"⏳{NBSP}{counts.pending}{NBSP}to{NBSP}do")
+    return " · ".join(parts) + " · /homework"
+
+
+def progress_embed(
+    progress: Progress,
+    cards: Cards,
+    name: str,
+    *,
+    homework: Sequence[tuple[Assignment, HomeworkProgress]] | None = None,
+) -> discord.Embed:
+    """The figures in a few lines, with the chart as the embed's image (and the member's homework
+    in this server, when it has any)."""
     p = progress
     streak = f"🔥 {p.day_streak}-day streak" if p.day_streak else "No streak yet"
     today = _plural(p.reviews_today, "review") + " today" if p.reviews_today else "no reviews yet today"
@@ -64,6 +87,8 @@ def progress_embed(progress: Progress, cards: Cards, name: str) -> discord.Embed
         value=_accuracy(p.quiz_accuracy, p.quiz_correct, p.quiz_answered, "No quiz answers yet"),
         inline=True,
     )
+    if homework:
+        embed.add_field(name="Homework here", value=homework_text(homework), inline=False)
     embed.set_image(url=f"attachment://{CHART_NAME}")
     embed.set_footer(
         text=f"{cards.total} = {_plural(cards.terms, 'term')} + {_plural(cards.questions, 'question')} "

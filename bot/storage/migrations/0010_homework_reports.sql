@@ -39,6 +39,12 @@ CREATE INDEX assignments_open ON assignments (guild_id, kind) WHERE closed_at IS
 CREATE INDEX assignments_reminders ON assignments (remind_at) WHERE reminder IS NULL;
 CREATE INDEX assignments_created_by ON assignments (created_by);
 
+-- The last number each server gave an assignment: numbers are never given twice, also after a remove.
+CREATE TABLE assignment_numbers (
+    guild_id    INTEGER PRIMARY KEY,
+    last_number INTEGER NOT NULL
+);
+
 -- The cards of an assignment's topic when it was made (review: its cards; learn: its terms).
 CREATE TABLE assignment_terms (
     assignment_id INTEGER NOT NULL REFERENCES assignments (id) ON DELETE CASCADE,

@@ -34,6 +34,11 @@ CREATE INDEX assignments_open ON assignments (guild_id, kind) WHERE closed_at IS
 CREATE INDEX assignments_reminders ON assignments (remind_at) WHERE reminder IS NULL;
 CREATE INDEX assignments_created_by ON assignments (created_by);
 
+CREATE TABLE assignment_numbers (
+    guild_id    BIGINT PRIMARY KEY,
+    last_number BIGINT NOT NULL
+);
+
 CREATE TABLE assignment_terms (
     assignment_id BIGINT NOT NULL REFERENCES assignments (id) ON DELETE CASCADE,
     term_id       TEXT NOT NULL,
