@@ -28,7 +28,7 @@ from bot.cogs.common import deck_for
 from bot.cogs.scheduler import missing_permissions, post_channel
 from bot.core.expiring import Expiring
 from bot.core.homework import Assignment, Kind
-from bot.storage.homework import HomeworkStore, progress_from
+from bot.storage.homework import HomeworkChanges, HomeworkStore, progress_from
 from bot.storage.reports import ReportStore
 from bot.ui import homework as ui
 from bot.ui.messages import component_errors, member_name, reply_error
@@ -36,6 +36,7 @@ from bot.ui.messages import component_errors, member_name, reply_error
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 60.0  # reminders are due 24 h ahead: a minute late is on time
+QUIET_RECHECK = timedelta(hours=1)  # reminders are 24 h ahead; changes made here wake the loop at once
 NAME_REFRESH = timedelta(hours=12)
 STRANGER_RECHECK = timedelta(minutes=10)  # someone not (yet) in the class: look again this soon
 #: The cog and command each kind of assignment starts (the member's own private session).
@@ -47,6 +48,9 @@ class Homework(commands.Cog):
         self.bot = bot
         self.store = HomeworkStore(bot.db)
         self.reports = ReportStore(bot.db)
+        self._quiet_until: datetime | None = None
+        self._checked_at: datetime | None = None
+        self._changes_seen = -1
         # user id -> {guild id: when the name was last written}; idle members drop out.
         self.named: Expiring[int, dict[int, datetime]] = Expiring(NAME_REFRESH, discord.utils.utcnow)
 
@@ -129,10 +133,29 @@ class Homework(commands.Cog):
     @tasks.loop(seconds=TICK_SECONDS)
     async def remind(self) -> None:
         try:
-            # In a child task that ends with the tick, as the scheduler does (simcord settles it at once).
-            await asyncio.create_task(self.send_due(discord.utils.utcnow()), name="homework-reminders")
+            now = discord.utils.utcnow()
+            if not self._quiet(now):
+                # In a child task that ends with the tick, as the scheduler does (simcord settles it at once).
+                await asyncio.create_task(self._tick(now), name="homework-reminders")
         except Exception:
             log.exception("homework reminder tick failed")
+
+    def _quiet(self, now: datetime) -> bool:
+        """Nothing can be due: before the next reminder last read, with no assignment changed since
+        (QUIET_RECHECK is the safety net, e.g. for a restored backup or another process's change)."""
+        return (
+            self._quiet_until is not None
+            and self._checked_at is not None
+            and now < self._quiet_until
+            and now < self._checked_at + QUIET_RECHECK
+            and HomeworkChanges.count == self._changes_seen
+        )
+
+    async def _tick(self, now: datetime) -> None:
+        changes = HomeworkChanges.count  # before the reads: a change made meanwhile wakes the next tick
+        await self.send_due(now)
+        self._quiet_until = await self.store.next_reminder_at() or now + QUIET_RECHECK
+        self._checked_at, self._changes_seen = now, changes
 
     @remind.before_loop
     async def ready(self) -> None:

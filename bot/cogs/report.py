@@ -51,6 +51,8 @@ PeriodOption = Literal["week", "month", "all"]
 DEFAULT_PERIOD = "month"
 #: Discord's smallest upload limit for bots; a server may allow more (`guild.filesize_limit`).
 UPLOAD_LIMIT = 10 * 1024 * 1024
+#: Names an export asks Discord for at most (members who never opened /homework or pressed Start).
+NAME_LOOKUPS = 50
 
 
 class Report(commands.Cog):
@@ -192,6 +194,8 @@ class Report(commands.Cog):
             period, now = Period(period), discord.utils.utcnow()
             guild = interaction.guild
             limit = max(getattr(guild, "filesize_limit", 0) or 0, UPLOAD_LIMIT)
+            if await self._fill_names(guild):
+                log.debug("guild %s: names of class members looked up for an export", guild.id)
             report = await class_report(
                 self.bot.db, interaction.guild_id, period, now, known_terms=[t.id for t in deck.terms], details=0
             )
@@ -206,6 +210,24 @@ class Report(commands.Cog):
                 text = ui.export_text(period, len(report.rows), len(report.assignments), count, zipped)
                 await interaction.followup.send(text, files=files, ephemeral=True)
             log.info("guild %s exported a report (%s, %d answers)", interaction.guild_id, period.value, count)
+
+    async def _fill_names(self, guild: discord.Guild) -> int:
+        """Ask Discord for the names of class members the bot has not seen a name for (a member who
+        only played quizzes since), at most `NAME_LOOKUPS`, and keep them; returns how many. The bot
+        has no member list: one request per member, so only the few it lacks."""
+        missing = [uid for uid, name in (await self.store.members(guild.id)).items() if name is None]
+        found = 0
+        for uid in missing[:NAME_LOOKUPS]:
+            try:
+                member = await guild.fetch_member(uid)
+            except discord.NotFound:  # left the server: the export shows the id alone
+                continue
+            except discord.HTTPException as exc:  # rate limited or down: the rest stay unnamed this time
+                log.info("member names for an export not looked up: %s", exc)
+                break
+            await self.store.refresh_name(guild.id, uid, member.display_name)
+            found += 1
+        return found
 
     async def _write_students(self, out: IO[bytes], report, deck: Deck, now: datetime) -> None:
         assignments = report.assignments

@@ -44,6 +44,15 @@ def _assignment(row) -> Assignment:
     )  # fmt: skip
 
 
+class HomeworkChanges:
+    """How many times this process created, closed or removed an assignment. The reminder loop
+    reads it to skip idle ticks without asking the database: no reminder falls due before the
+    earliest one it last read unless an assignment changed since (and a server's commands reach the
+    process that looks after it, as the scheduler's `ScheduleChanges` explains)."""
+
+    count = 0
+
+
 @dataclass(frozen=True, slots=True)
 class Tally:
     """A student's figures on one assignment, as the triggers keep them."""
@@ -110,6 +119,7 @@ class HomeworkStore:
                     [(aid, card) for card in dict.fromkeys(cards)],
                 )
             row = await tx.fetchone(f"SELECT {_COLUMNS} FROM assignments WHERE id = ?", (aid,))
+        HomeworkChanges.count += 1
         return _assignment(row)
 
     async def set_message(self, assignment_id: int, message_id: int) -> None:
@@ -172,15 +182,16 @@ class HomeworkStore:
                     else f"This server has no assignment #{number}."
                 )
             row = await tx.fetchone(f"SELECT {_COLUMNS} FROM assignments WHERE id = ?", (rows[0][0],))
+        HomeworkChanges.count += 1
         return _assignment(row)
 
     async def remove(self, guild_id: int, assignment_id: int) -> bool:
         """Delete an assignment with its students' progress; False when it was gone already."""
-        return bool(
-            await self.db.execute(
-                "DELETE FROM assignments WHERE guild_id = ? AND id = ?", (guild_id, assignment_id)
-            )
+        removed = await self.db.execute(
+            "DELETE FROM assignments WHERE guild_id = ? AND id = ?", (guild_id, assignment_id)
         )
+        HomeworkChanges.count += 1
+        return bool(removed)
 
     # -- progress ------------------------------------------------------------------------
 

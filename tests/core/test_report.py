@@ -113,7 +113,7 @@ def test_an_exported_answer_names_the_assignment_it_counted_for():
 def test_export_cells_never_run_as_formulas_and_ids_stay_whole():
     from bot.core.export import csv_lines
 
-    record = AnswerRecord(123456789012345678, 86_400_000, "test", "nps", "=HYPERLINK(\"x\")", False)
+    record = AnswerRecord(123456789012345678, 86_400_000, "test", "nps", '=HYPERLINK("x")', False)
     cells = answer_cells(record, "@everyone", "Net Promoter Score", "Metrics", "#2")
     assert cells[:4] == ["@everyone", "123456789012345678", "1970-01-02 00:00:00", "test"]
     line = list(csv_lines(["a"] * len(cells), [cells]))[1]
@@ -124,7 +124,9 @@ def test_assignment_cells_say_the_status_and_the_figure():
     test = assignment()
     assert assignment_cell(test, progress(test, [], NOW)) == "not started"
     reviews = assignment(Kind.REVIEW, 20)
-    assert assignment_cell(reviews, standing(reviews, 25, DUE + timedelta(hours=1), True, NOW)) == "done late 20/20"
+    assert (
+        assignment_cell(reviews, standing(reviews, 25, DUE + timedelta(hours=1), True, NOW)) == "done late 20/20"
+    )
     assert assignment_cell(test, standing(test, 40, None, True, DUE + timedelta(days=1))) == "missing 40%"
     row = class_rows({5: "ann"}, {5: Figures(2, 1, 4, 3, 7, 2)}, {5: Counts(1, 0, 2, 0)})[0]
     assert student_cells(row, ["done 90%"]) == ["ann", "5", 2, 2, 1, 50.0, 4, 3, 75.0, 7, 1, 0, 2, "done 90%"]

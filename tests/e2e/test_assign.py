@@ -57,15 +57,21 @@ async def test_each_kind_is_announced_with_its_task_due_time_and_a_start_button(
     homework = world.guild.create_text_channel("homework")
     review = await create(world, kind="review", due="2026-01-10 08:00", goal=15, topic="metrics", channel=homework)
     assert f"posted in <#{homework.id}>" in said(review)
-    assert announcements(homework)[0].embeds[0].description.startswith(
-        "Flashcard review on **Feedback and metrics**: **15** reviews."
+    assert (
+        announcements(homework)[0]
+        .embeds[0]
+        .description.startswith("Flashcard review on **Feedback and metrics**: **15** reviews.")
     )
     learn = await create(world, kind="learn", due="today 20:00")
     assert "It is due within 24 hours, so the announcement is the only reminder." in said(learn)
-    assert announcements(world.channel)[-1].embeds[0].description.startswith(
-        "Learn on **every topic**: learn **10** terms."
+    assert (
+        announcements(world.channel)[-1]
+        .embeds[0]
+        .description.startswith("Learn on **every topic**: learn **10** terms.")
     )
-    stored = rows(world, "SELECT number, kind, goal, topic, questions, channel_id, reminder FROM assignments ORDER BY id")
+    stored = rows(
+        world, "SELECT number, kind, goal, topic, questions, channel_id, reminder FROM assignments ORDER BY id"
+    )
     assert stored == [
         (1, "test", 80, "metrics", 5, world.channel.id, None),
         (2, "review", 15, "metrics", None, homework.id, None),
@@ -164,7 +170,10 @@ async def test_at_most_25_open_and_closing_one_makes_room(world):
     assert len(listed.fields) == 25 and listed.footer.text.startswith("25 of 25 open")
     closed = await world.teacher.slash(world.channel, "assign close", id=3)
     assert "Closed assignment **#3 · Flashcard review · every topic**" in said(closed)
-    assert "(closed)" in announcements(world.channel)[2].embeds[0].title and not announcements(world.channel)[2].components
+    assert (
+        "(closed)" in announcements(world.channel)[2].embeds[0].title
+        and not announcements(world.channel)[2].components
+    )
     assert "**#26**" in said(await create(world))
     again = await world.teacher.slash(world.channel, "assign close", id=3)
     assert again.ephemeral and "closed already" in said(again)

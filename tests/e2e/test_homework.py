@@ -70,14 +70,19 @@ async def test_work_before_and_after_the_due_time_is_done_late_or_missing(world)
     await take_test(world, bob, result.response, right=5, label="Start #1")  # the button in /homework
     assert "⏰ done late · best 100%" in (await homework_of(world, bob))[title]
     assert "❌ missing" in (await homework_of(world, carol))[title]
-    assert rows(world, "SELECT user_id, value FROM assignment_work ORDER BY user_id") == [(alice.id, 80), (bob.id, 100)]
+    assert rows(world, "SELECT user_id, value FROM assignment_work ORDER BY user_id") == [
+        (alice.id, 80),
+        (bob.id, 100),
+    ]
 
     listed = (await world.teacher.slash(world.channel, "assign list")).response.embeds[0]
     assert "**2** of 3 finished" in listed.fields[0].value, "a count of the class, never names"
 
     progress = await alice.slash(world.channel, "progress")
     embed = (progress.followups or [progress.response])[-1].embeds[0]
-    assert fields_of(embed)["Homework here"].startswith("✅\u00a01\u00a0done · ⏰\u00a00\u00a0late · ❌\u00a00\u00a0missing")
+    assert fields_of(embed)["Homework here"].startswith(
+        "✅\u00a01\u00a0done · ⏰\u00a00\u00a0late · ❌\u00a00\u00a0missing"
+    )
 
 
 async def test_review_and_learn_assignments_count_the_students_own_sessions(world):

@@ -24,7 +24,9 @@ DUE = NOW + timedelta(days=3)
 ALICE, BOB = 11, 12
 
 
-async def make(store, kind=Kind.REVIEW, goal=3, topic=None, cards=(), questions=None, guild=GUILD, at=NOW, due=DUE):
+async def make(
+    store, kind=Kind.REVIEW, goal=3, topic=None, cards=(), questions=None, guild=GUILD, at=NOW, due=DUE
+):
     return await store.create(
         guild, kind=kind, goal=goal, topic=topic, questions=questions, channel_id=5, created_by=1, now=at,
         due_at=due, remind_at=due - timedelta(hours=24), cards=cards,
@@ -71,14 +73,22 @@ async def test_reviews_count_in_this_server_on_the_topic_after_it_was_set(db):
     everything = await make(store, goal=2)
     for minutes, card, guild in ((1, "nps", GUILD), (2, "crm", GUILD), (3, "clv", OTHER), (4, "clv", None)):
         await study.record_review(ALICE, card, 3, "review", guild, NOW + timedelta(minutes=minutes))
-    await study.record_answer(ALICE, "nps", True, "test", GUILD, NOW + timedelta(minutes=5), given="x")  # no review
+    await study.record_answer(
+        ALICE, "nps", True, "test", GUILD, NOW + timedelta(minutes=5), given="x"
+    )  # no review
     work = await store.work([a.id, everything.id])
     assert work[(a.id, ALICE)].value == 1, "only nps: crm is another topic, clv was in another server or a DM"
-    assert work[(everything.id, ALICE)].value == 2 and work[(everything.id, ALICE)].done_at == NOW + timedelta(minutes=2)
+    assert work[(everything.id, ALICE)].value == 2 and work[(everything.id, ALICE)].done_at == NOW + timedelta(
+        minutes=2
+    )
     for minutes in (6, 7):
         await study.record_review(ALICE, "clv", 3, "review", GUILD, NOW + timedelta(minutes=minutes))
     tally = (await store.work([a.id], ALICE))[(a.id, ALICE)]
-    assert (tally.value, tally.done_at, tally.first_at) == (3, NOW + timedelta(minutes=7), NOW + timedelta(minutes=1))
+    assert (tally.value, tally.done_at, tally.first_at) == (
+        3,
+        NOW + timedelta(minutes=7),
+        NOW + timedelta(minutes=1),
+    )
     assert progress_from(a, tally, NOW + timedelta(hours=1)).status is Status.DONE
     await store.close(GUILD, everything.number, NOW + timedelta(minutes=8))
     await study.record_review(ALICE, "nps", 3, "review", GUILD, NOW + timedelta(minutes=9))
@@ -93,7 +103,14 @@ async def test_the_best_full_length_test_of_the_topic_counts(db):
     async def test(minutes, correct, questions=10, topic="metrics", guild=GUILD):
         at = NOW + timedelta(minutes=minutes)
         await study.record_test_result(
-            BOB, guild, questions=questions, correct=correct, started_at=at, finished_at=at, mode="mixed", topic=topic
+            BOB,
+            guild,
+            questions=questions,
+            correct=correct,
+            started_at=at,
+            finished_at=at,
+            mode="mixed",
+            topic=topic,
         )
 
     await test(1, 4, questions=4)  # ended early: 4 of 10 questions never counts, even at 100%
@@ -122,7 +139,11 @@ async def test_terms_learned_in_this_servers_session_count(db):
     for minutes, (term, stage) in enumerate(steps, start=1):
         session = (
             await learn.answer(
-                session, LearnAnswer(ALICE, term, True, GUILD, stage, 0), "question", {}, NOW + timedelta(minutes=minutes)
+                session,
+                LearnAnswer(ALICE, term, True, GUILD, stage, 0),
+                "question",
+                {},
+                NOW + timedelta(minutes=minutes),
             )
         )[0]
     work = await store.work([a.id, elsewhere.id])
@@ -135,9 +156,13 @@ async def test_the_triggers_agree_with_the_core_rule_on_the_work_itself(db):
     the same progress as `bot.core.homework.progress` over the same work."""
     store, study, rng = HomeworkStore(db), StudyRepo(db), random.Random(5)
     created = NOW + timedelta(hours=2)
-    a = await make(store, goal=6, topic="metrics", cards=("nps", "clv"), at=created, due=created + timedelta(hours=5))
+    a = await make(
+        store, goal=6, topic="metrics", cards=("nps", "clv"), at=created, due=created + timedelta(hours=5)
+    )
     work = []
-    for at in sorted(NOW + timedelta(minutes=rng.randrange(600)) for _ in range(25)):  # a review is logged as it happens
+    for at in sorted(
+        NOW + timedelta(minutes=rng.randrange(600)) for _ in range(25)
+    ):  # a review is logged as it happens
         card = rng.choice(("nps", "clv", "crm"))
         await study.record_review(ALICE, card, rng.randint(1, 5), "review", GUILD, at)
         if card != "crm":

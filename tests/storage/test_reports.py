@@ -36,7 +36,10 @@ async def seed(db, rng: random.Random, users=(1, 2, 3, 4), days=20, answers=160)
     rounds: dict[tuple[int, int], int] = {}
     rows, numbers = [], {}
     for _ in range(answers):
-        guild, at = rng.choice((GUILD, GUILD, OTHER)), NOW - timedelta(days=rng.randrange(days), minutes=rng.randrange(600))
+        guild, at = (
+            rng.choice((GUILD, GUILD, OTHER)),
+            NOW - timedelta(days=rng.randrange(days), minutes=rng.randrange(600)),
+        )
         user, term, right = rng.choice(users), rng.choice(TERMS), rng.random() < 0.6
         kind = rng.choice(("quiz", "quiz", "test", "review", "learn", "dm"))
         if kind == "quiz":
@@ -52,7 +55,9 @@ async def seed(db, rng: random.Random, users=(1, 2, 3, 4), days=20, answers=160)
             rows.append(AnswerRow(round_id, number, user, guild, term, "A", right, 900 * right, 1000,
                                   int(at.timestamp() * 1000), ("all",), given))  # fmt: skip
         elif kind == "test":
-            await study.record_answer(user, term, right, "test", guild, at, given=None if right else f"wrong {term}")
+            await study.record_answer(
+                user, term, right, "test", guild, at, given=None if right else f"wrong {term}"
+            )
         elif kind == "review":
             await study.record_review(user, term, rng.randint(1, 5), "review", guild, at)
         elif kind == "learn":  # /learn logs source 'test' without `given`: never a practice-test answer
@@ -117,7 +122,9 @@ async def assert_figures_match_the_answers(db) -> None:
         )
         got = sorted(
             tuple(r)
-            for r in await db.fetchall(f"SELECT guild_id{day}, term_id, answers, misses FROM {table} WHERE answers > 0")
+            for r in await db.fetchall(
+                f"SELECT guild_id{day}, term_id, answers, misses FROM {table} WHERE answers > 0"
+            )
         )
         assert [tuple(int(v) if not isinstance(v, str) else v for v in r) for r in got] == [
             tuple(int(v) if not isinstance(v, str) else v for v in r) for r in want
@@ -181,7 +188,9 @@ async def test_a_database_with_answers_before_the_migration_gets_its_figures(tmp
                 (1 + n % 3, rng.choice(TERMS), GUILD, 1 + n % 4, ("test", "review")[n % 2], at),
             )
         await db.migrate(migrations)
-        assert await db.fetchall("SELECT COUNT(*) FROM study_reviews WHERE source = 'test' AND given = ''") == [(15,)]
+        assert await db.fetchall("SELECT COUNT(*) FROM study_reviews WHERE source = 'test' AND given = ''") == [
+            (15,)
+        ]
         await assert_figures_match_the_answers(db)
         await seed(db, random.Random(4), answers=40)  # and the triggers carry on from there
         await assert_figures_match_the_answers(db)
