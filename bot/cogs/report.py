@@ -53,6 +53,7 @@ DEFAULT_PERIOD = "month"
 UPLOAD_LIMIT = 10 * 1024 * 1024
 #: Names an export asks Discord for at most (members who never opened /homework or pressed Start).
 NAME_LOOKUPS = 50
+CHART_TITLE = "Class mastery per topic"
 
 
 class Report(commands.Cog):
@@ -89,12 +90,21 @@ class Report(commands.Cog):
             topic_id = resolve_topic(deck, topic)
             await interaction.response.defer(ephemeral=True, thinking=True)
             report = await self._class_report(interaction.guild_id, Period(period), topic_id, deck)
-            png = await self._chart(report.rows, deck, topic_id)
+            embeds, view = ui.class_message(report, deck, page=0, owner=interaction.user.id, chart=False)
+            await interaction.followup.send(embeds=embeds, ephemeral=True, **({"view": view} if view else {}))
+            await self._add_chart(interaction, report, deck, topic_id)
+
+    async def _add_chart(self, interaction: discord.Interaction, report, deck: Deck, topic: str | None) -> None:
+        """The chart follows the figures: its data reads every member's flashcards and drawing it
+        takes CPU, so the teacher reads the figures meanwhile. If it fails, the report is whole without it."""
+        try:
+            png = await self._chart(report.rows, deck, topic)
             embeds, view = ui.class_message(report, deck, page=0, owner=interaction.user.id)
-            await interaction.followup.send(
-                embeds=embeds, file=discord.File(io.BytesIO(png), filename=ui.CHART_NAME), ephemeral=True,
-                **({"view": view} if view else {}),
-            )  # fmt: skip
+            await interaction.edit_original_response(
+                embeds=embeds, attachments=[discord.File(io.BytesIO(png), filename=ui.CHART_NAME)], view=view
+            )
+        except Exception:  # the figures are out; a chart is not worth an error message
+            log.warning("the class chart of guild %s was not added", interaction.guild_id, exc_info=True)
 
     async def turn_page(
         self, interaction: discord.Interaction, page: int, period: Period, topic: str | None
@@ -118,19 +128,10 @@ class Report(commands.Cog):
         )  # fmt: skip
 
     async def _chart(self, rows, deck: Deck, topic: str | None) -> bytes:
-        """Mastery per topic across the class (flashcards mastered, as /progress draws it)."""
-        topic_of = {
-            c.id: c.topic
-            for c in deck.study_cards()
-            if deck.topic(c.topic) is not None and topic in (None, c.topic)
-        }
-        per_card = await self.store.class_cards([r.user_id for r in rows])
-        bars = [
-            Bar(deck.topic_name(t.topic), t.total, t.seen, t.mastered)
-            for t in class_mastery(topic_of, per_card, len(rows))
-        ]
+        """Mastery per topic across the class, drawn as /progress draws a member's."""
+        bars = await chart_bars(self.bot.db, rows, deck, topic)
         # Drawing takes about 0.1 s of CPU: off the event loop, so other members' clicks go on.
-        return await asyncio.to_thread(mastery_chart, bars, "Class mastery per topic")
+        return await asyncio.to_thread(mastery_chart, bars, CHART_TITLE)
 
     @class_.autocomplete("topic")
     async def topic_autocomplete(self, interaction: discord.Interaction, current: str):
@@ -200,9 +201,9 @@ class Report(commands.Cog):
                 self.bot.db, interaction.guild_id, period, now, known_terms=[t.id for t in deck.terms], details=0
             )
             with tempfile.TemporaryFile() as students, tempfile.TemporaryFile() as answers:
-                await self._write_students(students, report, deck, now)
-                count = await self._write_answers(
-                    answers, interaction.guild_id, report, deck, since_ms(period, now)
+                await write_students(students, self.bot.db, report, deck, now)
+                count = await write_answers(
+                    answers, self.bot.db, interaction.guild_id, report, deck, since_ms(period, now)
                 )
                 files, zipped = _attachments({"students.csv": students, "answers.csv": answers}, limit)
                 if files is None:
@@ -229,44 +230,60 @@ class Report(commands.Cog):
             found += 1
         return found
 
-    async def _write_students(self, out: IO[bytes], report, deck: Deck, now: datetime) -> None:
-        assignments = report.assignments
-        work = await self.homework.work([a.id for a in assignments])
-        topic = lambda a: deck.topic_name(a.topic) if a.topic else "every topic"  # noqa: E731
-        writer = CsvWriter([*STUDENT_HEADER, *(assignment_column(a, topic(a)) for a in assignments)])
-        out.write(writer.start().encode("utf-8"))
-        for row in report.rows:
-            cells = [assignment_cell(a, progress_from(a, work.get((a.id, row.user_id)), now)) for a in assignments]
-            out.write(writer.line(student_cells(row, cells)).encode("utf-8"))
 
-    async def _write_answers(self, out: IO[bytes], guild_id: int, report, deck: Deck, since: int | None) -> int:
-        """Every answer of the class, a member at a time; returns how many rows were written."""
-        names = {row.user_id: row.name for row in report.rows}
-        windows = [
-            Window(
-                a.number,
-                a.kind.value,
-                _ms(a.created_at),
-                None if a.closed_at is None else _ms(a.closed_at),
-                a.topic,
-            )
-            for a in await self.homework.all_in(guild_id)
-        ]
-        cards = {card.id: card for card in deck.study_cards()}
-        writer = CsvWriter(ANSWER_HEADER)
-        out.write(writer.start().encode("utf-8"))
-        count = 0
-        async for record in self.store.answers(guild_id, list(names), since):
-            card = cards.get(record.term_id)
-            name = card.name if isinstance(card, Term) else getattr(card, "prompt", record.term_id)
-            topic = card.topic if card is not None else None
-            cells = answer_cells(
-                record, names.get(record.user_id), name, deck.topic_name(topic) if topic else "",
-                counted_for(record, topic, windows),
-            )  # fmt: skip
-            out.write(writer.line(cells).encode("utf-8"))
-            count += 1
-        return count
+async def chart_bars(db, rows, deck: Deck, topic: str | None) -> list[Bar]:
+    """The class chart's bars: per topic (only `topic` when given), its cards times the members,
+    how many of those they study and how many they mastered (flashcards, as /progress counts them)."""
+    topic_of = {
+        c.id: c.topic for c in deck.study_cards() if deck.topic(c.topic) is not None and topic in (None, c.topic)
+    }
+    per_card = await ReportStore(db).class_cards([r.user_id for r in rows])
+    return [
+        Bar(deck.topic_name(t.topic), t.total, t.seen, t.mastered)
+        for t in class_mastery(topic_of, per_card, len(rows))
+    ]
+
+
+# --- the export's files: a member's answers at a time, straight to disk (also the benchmark's) ---
+
+
+async def write_students(out: IO[bytes], db, report, deck: Deck, now: datetime) -> None:
+    """students.csv: a row per member of the class, a column per assignment of the report."""
+    assignments = report.assignments
+    work = await HomeworkStore(db).work([a.id for a in assignments])
+    topic = lambda a: deck.topic_name(a.topic) if a.topic else "every topic"  # noqa: E731
+    writer = CsvWriter([*STUDENT_HEADER, *(assignment_column(a, topic(a)) for a in assignments)])
+    out.write(writer.start().encode("utf-8"))
+    for row in report.rows:
+        cells = [assignment_cell(a, progress_from(a, work.get((a.id, row.user_id)), now)) for a in assignments]
+        out.write(writer.line(student_cells(row, cells)).encode("utf-8"))
+
+
+async def write_answers(out: IO[bytes], db, guild_id: int, report, deck: Deck, since: int | None) -> int:
+    """answers.csv: every answer and review of the class, a member at a time (storage streams them
+    from one snapshot); returns how many rows were written."""
+    names = {row.user_id: row.name for row in report.rows}
+    windows = [
+        Window(
+            a.number, a.kind.value, _ms(a.created_at), None if a.closed_at is None else _ms(a.closed_at), a.topic
+        )
+        for a in await HomeworkStore(db).all_in(guild_id)
+    ]
+    cards = {card.id: card for card in deck.study_cards()}
+    writer = CsvWriter(ANSWER_HEADER)
+    out.write(writer.start().encode("utf-8"))
+    count = 0
+    async for record in ReportStore(db).answers(guild_id, list(names), since):
+        card = cards.get(record.term_id)
+        name = card.name if isinstance(card, Term) else getattr(card, "prompt", record.term_id)
+        topic = card.topic if card is not None else None
+        cells = answer_cells(
+            record, names.get(record.user_id), name, deck.topic_name(topic) if topic else "",
+            counted_for(record, topic, windows),
+        )  # fmt: skip
+        out.write(writer.line(cells).encode("utf-8"))
+        count += 1
+    return count
 
 
 def _ms(at: datetime) -> int:

@@ -8,7 +8,6 @@ first: the highest miss rate, then the most misses. No I/O and no clock: the cal
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -162,9 +161,14 @@ def answer_text(given: str | None, choice: str | None = None) -> str | None:
     return choice
 
 
+def _written(text: str) -> str:
+    """An answer as shown: single spaces, no surrounding quotes."""
+    return " ".join(text.strip(_QUOTES + " \t\n").split())
+
+
 def same_answer(text: str) -> str:
     """Answers that differ only in case, spacing or surrounding quotes are one answer."""
-    return re.sub(r"\s+", " ", text.strip().strip(_QUOTES).strip()).casefold()
+    return _written(text).casefold()
 
 
 def ranked_wrong(answers: Iterable[tuple[str | None, int]], limit: int = 5) -> list[tuple[str, int]]:
@@ -174,11 +178,12 @@ def ranked_wrong(answers: Iterable[tuple[str | None, int]], limit: int = 5) -> l
     counts: Counter[str] = Counter()
     spelled: dict[str, Counter[str]] = {}
     for text, times in answers:
-        if not text or not text.strip(_QUOTES + " "):
+        written = _written(text) if text else ""
+        if not written:
             continue
-        key = same_answer(text)
+        key = written.casefold()
         counts[key] += times
-        spelled.setdefault(key, Counter())[re.sub(r"\s+", " ", text.strip().strip(_QUOTES).strip())] += times
+        spelled.setdefault(key, Counter())[written] += times
     ranked = sorted(counts, key=lambda k: (-counts[k], k))[:limit]
     return [(min(spelled[k], key=lambda s: (-spelled[k][s], s)), counts[k]) for k in ranked]
 

@@ -28,6 +28,7 @@ PERSONAL: tuple[tuple[str, str], ...] = (
     # Deleting the answers above also takes them out of the per-term class figures (triggers).
     ("report_students", "user_id"),
     ("report_days", "user_id"),
+    ("report_term_students", "user_id"),
     ("assignment_work", "user_id"),
     ("learn_terms", "user_id"),
     ("learn_answers", "user_id"),

@@ -94,10 +94,11 @@ def page_count(report: ClassReport) -> int:
 
 
 def class_message(
-    report: ClassReport, deck: Deck, *, page: int, owner: int
+    report: ClassReport, deck: Deck, *, page: int, owner: int, chart: bool = True
 ) -> tuple[list[discord.Embed], discord.ui.View | None]:
     """Page `page` (clamped) of /report class: the students (active first), then the weakest terms
-    with the class chart. Page buttons for `owner` when the class needs more than one page."""
+    with the class chart (`chart`: the message has it attached). Page buttons for `owner` when the
+    class needs more than one page."""
     pages = page_count(report)
     page = max(0, min(page, pages - 1))
     rows = report.rows[page * STUDENTS_PER_PAGE : (page + 1) * STUDENTS_PER_PAGE]
@@ -122,7 +123,8 @@ def class_message(
         description="\n".join(term_line(t, deck) for t in shown) or "No quiz or test answers in this period yet.",
         colour=REPORT_COLOUR,
     )
-    terms.set_image(url=f"attachment://{CHART_NAME}")
+    if chart:
+        terms.set_image(url=f"attachment://{CHART_NAME}")
     terms.set_footer(
         text=clip(f"{CLASS_NOTE} Details: /report student, /report term; files: /report export.", 2048)
     )

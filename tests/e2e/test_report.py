@@ -235,3 +235,16 @@ async def test_privacy_export_holds_everything_a_report_shows(world):
     assert {r["given"] for r in data["study_reviews"] if r["source"] == "test"} <= {
         *(o for (o,) in rows(world, "SELECT given FROM study_reviews")),
     }
+
+
+async def test_the_figures_stand_when_the_chart_cannot_be_added(world, caplog):
+    await class_day(world)
+    # The chart is added by editing the reply: Discord refusing that edit (a 500 here) leaves the figures.
+    world.env.inject_error("PATCH", "/webhooks/*", status=500, message="Internal Server Error", times=None)
+    result = await world.teacher.slash(world.channel, "report class")
+    world.env.backend.faults.clear()
+    message = reply(result)
+    students, terms = message.embeds
+    assert "**3** in the class" in students.description and terms.image.url is None
+    assert not message.attachments
+    assert "the class chart of guild" in caplog.text and len(result.followups) <= 1, "no error message for it"

@@ -129,6 +129,18 @@ async def assert_figures_match_the_answers(db) -> None:
         assert [tuple(int(v) if not isinstance(v, str) else v for v in r) for r in got] == [
             tuple(int(v) if not isinstance(v, str) else v for v in r) for r in want
         ], table
+    last = (
+        "SELECT guild_id, card_id, user_id, MAX(at) FROM (SELECT guild_id, card_id, user_id, answered_at AS at"
+        " FROM quiz_answers UNION ALL SELECT guild_id, card_id, user_id, reviewed_at FROM study_reviews"
+        " WHERE guild_id IS NOT NULL AND source = 'test' AND given IS NOT NULL) AS a GROUP BY guild_id, card_id, user_id"
+    )
+    want = sorted(tuple(r) for r in await db.fetchall(last))
+    got = sorted(
+        tuple(r) for r in await db.fetchall("SELECT guild_id, term_id, user_id, last_at FROM report_term_students")
+    )
+    assert [tuple(map(str, r)) for r in got] == [tuple(map(str, r)) for r in want], (
+        "who answered each term, when last"
+    )
 
 
 async def test_the_figures_always_equal_what_the_answers_say(db):

@@ -98,7 +98,8 @@ CREATE TABLE report_days (
 CREATE INDEX report_days_user ON report_days (user_id);
 
 -- Quiz and test answers and misses per term: all time, and per UTC day. No member in them: a
--- forgotten member's answers are taken out by the delete triggers.
+-- forgotten member's answers are taken out by the delete triggers. (Who answered a term, below,
+-- names the member and is deleted with them.)
 CREATE TABLE report_terms (
     guild_id INTEGER NOT NULL,
     term_id  TEXT NOT NULL,
@@ -106,6 +107,16 @@ CREATE TABLE report_terms (
     misses   INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (guild_id, term_id)
 ) WITHOUT ROWID;
+-- Who answered each term, and when last: "how many tried it" in a period counts the rows whose
+-- last answer is in it (a member who answered in the period answered last in it).
+CREATE TABLE report_term_students (
+    guild_id INTEGER NOT NULL,
+    term_id  TEXT NOT NULL,
+    user_id  INTEGER NOT NULL,
+    last_at  INTEGER NOT NULL,                       -- epoch ms
+    PRIMARY KEY (guild_id, term_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX report_term_students_user ON report_term_students (user_id);
 CREATE TABLE report_term_days (
     guild_id INTEGER NOT NULL,
     day      INTEGER NOT NULL,
@@ -119,8 +130,8 @@ CREATE TABLE report_term_days (
 -- to the topic's (or the page's) terms. The term comes first, so a query over a whole server's
 -- answers in a period (missed-term rounds) keeps its own (guild, time) index. Partial indexes with
 -- the same conditions as the queries.
-CREATE INDEX quiz_answers_term ON quiz_answers (card_id, guild_id, answered_at, user_id, correct);
-CREATE INDEX study_reviews_test_term ON study_reviews (card_id, guild_id, reviewed_at, user_id, rating)
+CREATE INDEX quiz_answers_term ON quiz_answers (card_id, guild_id, answered_at, user_id, correct, given, choice);
+CREATE INDEX study_reviews_test_term ON study_reviews (card_id, guild_id, reviewed_at, user_id, rating, given)
     WHERE source = 'test' AND given IS NOT NULL;
 CREATE INDEX study_reviews_review_term ON study_reviews (card_id, guild_id, reviewed_at, user_id)
     WHERE source = 'review';
@@ -147,6 +158,9 @@ BEGIN
     INSERT INTO report_term_days (guild_id, day, term_id, answers, misses)
     VALUES (NEW.guild_id, NEW.answered_at / 86400000, NEW.card_id, 1, 1 - NEW.correct)
     ON CONFLICT (guild_id, day, term_id) DO UPDATE SET answers = answers + 1, misses = misses + excluded.misses;
+    INSERT INTO report_term_students (guild_id, term_id, user_id, last_at) VALUES (NEW.guild_id, NEW.card_id, NEW.user_id, NEW.answered_at)
+    ON CONFLICT (guild_id, term_id, user_id) DO UPDATE SET
+        last_at = CASE WHEN excluded.last_at > last_at THEN excluded.last_at ELSE last_at END;
 END;
 
 CREATE TRIGGER quiz_answers_report_delete AFTER DELETE ON quiz_answers
@@ -202,6 +216,9 @@ BEGIN
     INSERT INTO report_term_days (guild_id, day, term_id, answers, misses)
     VALUES (NEW.guild_id, NEW.reviewed_at / 86400000, NEW.card_id, 1, NEW.rating = 1)
     ON CONFLICT (guild_id, day, term_id) DO UPDATE SET answers = answers + 1, misses = misses + excluded.misses;
+    INSERT INTO report_term_students (guild_id, term_id, user_id, last_at) VALUES (NEW.guild_id, NEW.card_id, NEW.user_id, NEW.reviewed_at)
+    ON CONFLICT (guild_id, term_id, user_id) DO UPDATE SET
+        last_at = CASE WHEN excluded.last_at > last_at THEN excluded.last_at ELSE last_at END;
 END;
 
 CREATE TRIGGER study_reviews_report_delete AFTER DELETE ON study_reviews
@@ -321,3 +338,11 @@ SELECT guild_id, day, term_id, COUNT(*), SUM(miss) FROM (
 
 INSERT INTO report_terms (guild_id, term_id, answers, misses)
 SELECT guild_id, term_id, SUM(answers), SUM(misses) FROM report_term_days GROUP BY guild_id, term_id;
+
+INSERT INTO report_term_students (guild_id, term_id, user_id, last_at)
+SELECT guild_id, term_id, user_id, MAX(at) FROM (
+    SELECT guild_id, card_id AS term_id, user_id, answered_at AS at FROM quiz_answers
+    UNION ALL
+    SELECT guild_id, card_id, user_id, reviewed_at FROM study_reviews
+    WHERE guild_id IS NOT NULL AND source = 'test' AND given IS NOT NULL
+) AS answered GROUP BY guild_id, term_id, user_id;

@@ -92,6 +92,14 @@ CREATE TABLE report_terms (
     misses   BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (guild_id, term_id)
 );
+CREATE TABLE report_term_students (
+    guild_id BIGINT NOT NULL,
+    term_id  TEXT NOT NULL,
+    user_id  BIGINT NOT NULL,
+    last_at  BIGINT NOT NULL,
+    PRIMARY KEY (guild_id, term_id, user_id)
+);
+CREATE INDEX report_term_students_user ON report_term_students (user_id);
 CREATE TABLE report_term_days (
     guild_id BIGINT NOT NULL,
     day      BIGINT NOT NULL,
@@ -101,8 +109,8 @@ CREATE TABLE report_term_days (
     PRIMARY KEY (guild_id, day, term_id)
 );
 
-CREATE INDEX quiz_answers_term ON quiz_answers (card_id, guild_id, answered_at, user_id, correct);
-CREATE INDEX study_reviews_test_term ON study_reviews (card_id, guild_id, reviewed_at, user_id, rating)
+CREATE INDEX quiz_answers_term ON quiz_answers (card_id, guild_id, answered_at, user_id, correct, given, choice);
+CREATE INDEX study_reviews_test_term ON study_reviews (card_id, guild_id, reviewed_at, user_id, rating, given)
     WHERE source = 'test' AND given IS NOT NULL;
 CREATE INDEX study_reviews_review_term ON study_reviews (card_id, guild_id, reviewed_at, user_id)
     WHERE source = 'review';
@@ -149,8 +157,9 @@ BEGIN
     WHERE guild_id = g AND user_id = u;
 END $$;
 
--- One answer (or, with n = -1, one answer fewer) to a term: all time and on its day.
-CREATE FUNCTION report_term(g BIGINT, term TEXT, ms BIGINT, n BIGINT, missed BIGINT)
+-- One answer of member `u` (or, with n = -1, one answer fewer) to a term: all time and on its day,
+-- and when `u` last answered it (a deleted answer leaves that: its member's rows go with them).
+CREATE FUNCTION report_term(g BIGINT, u BIGINT, term TEXT, ms BIGINT, n BIGINT, missed BIGINT)
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO report_terms (guild_id, term_id, answers, misses) VALUES (g, term, n, missed)
@@ -159,6 +168,11 @@ BEGIN
     INSERT INTO report_term_days (guild_id, day, term_id, answers, misses) VALUES (g, ms / 86400000, term, n, missed)
     ON CONFLICT (guild_id, day, term_id) DO UPDATE SET answers = report_term_days.answers + n,
         misses = report_term_days.misses + missed;
+    IF n > 0 THEN
+        INSERT INTO report_term_students (guild_id, term_id, user_id, last_at) VALUES (g, term, u, ms)
+        ON CONFLICT (guild_id, term_id, user_id) DO UPDATE SET
+            last_at = GREATEST(report_term_students.last_at, excluded.last_at);
+    END IF;
 END $$;
 
 -- One more counted review or learned term for the open assignments of `kind` in `g` that count
@@ -183,10 +197,10 @@ CREATE FUNCTION quiz_answers_report() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         PERFORM report_count(NEW.guild_id, NEW.user_id, NEW.answered_at, 1, NEW.correct, 0, 0, 0);
-        PERFORM report_term(NEW.guild_id, NEW.card_id, NEW.answered_at, 1, 1 - NEW.correct);
+        PERFORM report_term(NEW.guild_id, NEW.user_id, NEW.card_id, NEW.answered_at, 1, 1 - NEW.correct);
     ELSE
         PERFORM report_uncount(OLD.guild_id, OLD.user_id, OLD.answered_at, 1, OLD.correct, 0, 0, 0);
-        PERFORM report_term(OLD.guild_id, OLD.card_id, OLD.answered_at, -1, -(1 - OLD.correct));
+        PERFORM report_term(OLD.guild_id, OLD.user_id, OLD.card_id, OLD.answered_at, -1, -(1 - OLD.correct));
     END IF;
     RETURN NULL;
 END $$;
@@ -215,7 +229,7 @@ BEGIN
         ELSE
             PERFORM report_uncount(r.guild_id, r.user_id, r.reviewed_at, 0, 0, 1, (r.rating > 1)::int, 0);
         END IF;
-        PERFORM report_term(r.guild_id, r.card_id, r.reviewed_at, direction, direction * (r.rating = 1)::int);
+        PERFORM report_term(r.guild_id, r.user_id, r.card_id, r.reviewed_at, direction, direction * (r.rating = 1)::int);
     END IF;
     RETURN NULL;
 END $$;
@@ -298,3 +312,11 @@ SELECT guild_id, day, term_id, COUNT(*), SUM(miss) FROM (
 
 INSERT INTO report_terms (guild_id, term_id, answers, misses)
 SELECT guild_id, term_id, SUM(answers), SUM(misses) FROM report_term_days GROUP BY guild_id, term_id;
+
+INSERT INTO report_term_students (guild_id, term_id, user_id, last_at)
+SELECT guild_id, term_id, user_id, MAX(at) FROM (
+    SELECT guild_id, card_id AS term_id, user_id, answered_at AS at FROM quiz_answers
+    UNION ALL
+    SELECT guild_id, card_id, user_id, reviewed_at FROM study_reviews
+    WHERE guild_id IS NOT NULL AND source = 'test' AND given IS NOT NULL
+) AS answered GROUP BY guild_id, term_id, user_id;
