@@ -41,6 +41,9 @@ EXTENSIONS = (
     "bot.cogs.privacy",
     "bot.cogs.about",
     "bot.cogs.decks",
+    "bot.cogs.assign",
+    "bot.cogs.homework",
+    "bot.cogs.report",
 )
 
 

@@ -16,6 +16,7 @@ import pytest
 import content
 from bot.core.quiz import period_key, period_keys
 from bot.core.schedule import next_daily_run
+from bot.core.srs import DEFAULT_SCHEDULER
 from bot.decks import DeckLibrary, ServerDeck
 from bot.storage.database import Database, load_migrations
 from bot.storage.decks import DeckStore
@@ -104,7 +105,15 @@ async def build_school(path: Path, *, seed: int = 5) -> dict:
                 T0 - timedelta(days=rng.randint(0, 40), seconds=rng.randint(0, 86_000)) for _ in range(12)
             )
             for at in times:
-                await study.record_review(user, rng.choice(term_ids[:30]), rng.randint(1, 5), "review", guild, at)
+                await study.record_review(
+                    user,
+                    rng.choice(term_ids[:30]),
+                    rng.randint(1, 5),
+                    "review",
+                    guild,
+                    at,
+                    scheduler=DEFAULT_SCHEDULER,
+                )
             started = T0 - timedelta(days=rng.randint(0, 20))
             missed = rng.sample(term_ids, 3)
             await study.record_test_result(
@@ -238,7 +247,9 @@ def test_migrate_data_moves_a_school_and_the_bot_reads_the_same_figures_on_postg
                 )
                 assert new_deck.id > facts["removed_deck"]
                 highest = (await sqlite.fetchone("SELECT MAX(id) FROM study_reviews"))[0]
-                await StudyRepo(postgres).record_review(MEMBERS[0], "x", 4, "review", GUILDS[0], T0)
+                await StudyRepo(postgres).record_review(
+                    MEMBERS[0], "x", 4, "review", GUILDS[0], T0, scheduler=DEFAULT_SCHEDULER
+                )
                 assert await StudyRepo(postgres).review_head(MEMBERS[0]) == highest + 1
             finally:
                 await sqlite.close()

@@ -15,8 +15,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.common import deck_for
+from bot.core.report import Period
 from bot.storage.learn import LearnRepo
 from bot.storage.quiz import QuizRepo
+from bot.storage.reports import student_report
 from bot.storage.study import StudyRepo
 from bot.ui import progress as ui
 from bot.ui.chart import Bar, mastery_chart
@@ -54,8 +56,16 @@ class Progress(commands.Cog):
         png = await asyncio.to_thread(mastery_chart, bars)
         terms = sum(1 for card_id in topic_of if isinstance(deck.get(card_id), Term))
         learned = await self.learned(user_id, deck)
-        cards = ui.Cards(terms, len(topic_of) - terms)
-        embed = ui.progress_embed(figures, cards, interaction.user.display_name, learned)
+        homework = None
+        if interaction.guild_id is not None:  # what /report student shows a teacher about this member
+            homework = (await student_report(self.bot.db, interaction.guild_id, user_id, Period.ALL, now)).homework
+        embed = ui.progress_embed(
+            figures,
+            ui.Cards(terms, len(topic_of) - terms),
+            interaction.user.display_name,
+            learned,
+            homework=homework,
+        )
         await interaction.followup.send(
             embed=embed, file=discord.File(io.BytesIO(png), filename=ui.CHART_NAME), ephemeral=True
         )

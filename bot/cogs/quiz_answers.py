@@ -17,6 +17,7 @@ import discord
 from bot.cogs.quiz_runner import RoundRunner
 from bot.core.answers import judge
 from bot.core.quiz import QuizError, period_keys
+from bot.core.report import given_text
 from bot.core.teams import TeamsClosed, team_label
 from bot.storage.quiz import AnswerRow
 from bot.ui.messages import failure_text, reply_error, safe
@@ -177,13 +178,15 @@ class RoundInput:
     @staticmethod
     def answer_row(runner: RoundRunner, answer, choice: str, label: str, now) -> AnswerRow:
         """The row stored for an answer."""
+        q = runner.round.questions[answer.question_no - 1]
         return AnswerRow(
             round_id=runner.round.round_id,
             question_no=answer.question_no,
             user_id=answer.user_id,
             guild_id=runner.guild_id,
-            card_id=runner.round.questions[answer.question_no - 1].term_id,
+            card_id=q.term_id,
             choice=choice if choice != "typed" else label[:100],
+            given=given_text(q, choice) if choice != "typed" else label[:100],
             correct=answer.correct,
             points=answer.points,
             elapsed_ms=answer.elapsed_ms,

@@ -39,6 +39,7 @@ class AnswerRow:
     elapsed_ms: int
     answered_at_ms: int
     periods: tuple[str, ...]  # leaderboard buckets this answer counts in
+    given: str | None = None  # the option's text or the typed answer (reports: the wrong answers given)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +66,7 @@ class ActiveRound:
 
 _INSERT_ANSWER = (
     "INSERT INTO quiz_answers (round_id, question_no, user_id, guild_id, card_id, choice, correct, points,"
-    " elapsed_ms, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " elapsed_ms, answered_at, given) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _ADD_TOTALS = (
     "INSERT INTO quiz_totals (guild_id, period, user_id, points, correct, answered) VALUES (?, ?, ?, ?, ?, 1)"
@@ -94,6 +95,7 @@ def _answer_params(r: AnswerRow) -> tuple:
         r.points,
         r.elapsed_ms,
         r.answered_at_ms,
+        r.given,
     )
 
 

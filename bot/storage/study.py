@@ -31,7 +31,7 @@ _UPSERT_CARD = (
 )
 _INSERT_REVIEW = (
     "INSERT INTO study_reviews (user_id, card_id, guild_id, raw_rating, rating, source, reviewed_at,"
-    " elapsed_s, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " elapsed_s, duration_ms, given) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -54,6 +54,7 @@ def _review_rows(
     raw_rating: int | None,
     source: str,
     duration_ms: int | None,
+    given: str | None = None,
 ) -> tuple[tuple, tuple]:
     """The study_cards upsert and the study_reviews insert parameters of one rating applied at `at`
     (the log keeps `at` to the millisecond; the card state keeps whole seconds)."""
@@ -62,7 +63,7 @@ def _review_rows(
     elapsed = None if outcome.elapsed is None else int(outcome.elapsed.total_seconds())
     log_row = (
         user_id, card_id, guild_id, raw_rating, int(outcome.rating), source, _ms(at),
-        elapsed, duration_ms,
+        elapsed, duration_ms, given,
     )  # fmt: skip
     return (*card_row, reviewed, reviewed, source, new.lapses), log_row
 
@@ -144,13 +145,16 @@ class StudyRepo:
         scheduler: fsrs.Scheduler,
         rating: Rating | None = None,
         duration_ms: int | None = None,
+        given: str | None = None,
     ) -> ReviewOutcome:
         """Rate a card: read its state, apply FSRS, upsert the card and log the review, in ONE transaction.
 
         Give `raw_rating` (1-5, mapped by `srs.map_rating`) for a flashcard review, or leave it
         None and give `rating` (e.g. `srs.rating_for_answer(correct)`) for a quiz or test
         answer. `scheduler` is the server's (`srs.scheduler(parameters, retention)`; the
-        defaults in DMs). Returns the outcome; `outcome.state` is the stored state.
+        defaults in DMs). `given`: what a /test answer gave (the option's text or what was
+        typed), which marks the log row as a practice-test answer for class reports.
+        Returns the outcome; `outcome.state` is the stored state.
         Raises `BadInput` for a raw rating outside 1-5 and ValueError for an unknown source.
         """
         if source not in srs.SOURCES:
@@ -173,7 +177,7 @@ class StudyRepo:
             )
             outcome = srs.apply_rating(card_id, _card(row) if row else None, mapped, at, rng, scheduler=scheduler)
             card_row, log_row = _review_rows(
-                user_id, card_id, outcome, at, guild_id, raw_rating, source, duration_ms
+                user_id, card_id, outcome, at, guild_id, raw_rating, source, duration_ms, given
             )
             await tx.execute(_UPSERT_CARD, card_row)
             await tx.execute(_INSERT_REVIEW, log_row)
@@ -189,11 +193,12 @@ class StudyRepo:
         now: datetime,
         *,
         scheduler: fsrs.Scheduler,
+        given: str | None = None,
     ) -> ReviewOutcome:
         """A quiz/test answer as a review: right -> Good, wrong -> Again (raw rating stored as NULL)."""
         rating = srs.rating_for_answer(correct)
         return await self.record_review(
-            user_id, card_id, None, source, guild_id, now, scheduler=scheduler, rating=rating
+            user_id, card_id, None, source, guild_id, now, scheduler=scheduler, rating=rating, given=given
         )
 
     async def record_quiz_question(

@@ -3,10 +3,13 @@ the main view (the embed's image, attached as `CHART_NAME`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import discord
 
+from bot.core.homework import Assignment, count_statuses
+from bot.core.homework import Progress as HomeworkProgress
 from bot.core.progress import Progress
 from bot.core.srs import MASTERED_STABILITY_DAYS
 from bot.ui.limits import Panel
@@ -56,11 +59,30 @@ def learned_text(topics: list[TopicLearned]) -> str:
     return clip(f"**{learned} of {terms}** terms: {per_topic}", 1024)
 
 
+def homework_text(homework: Sequence[tuple[Assignment, HomeworkProgress]]) -> str:
+    """ "✅ 2 done · ⏰ 1 late · ❌ 1 missing · ⏳ 1 to do", counted as a teacher's report counts them."""
+    counts = count_statuses(p for _, p in homework)
+    parts = [
+        f"✅{NBSP}{counts.done}{NBSP}done",
+        f"⏰{NBSP}{counts.late}{NBSP}late",
+        f"❌{NBSP}{counts.missing}{NBSP}missing",
+    ]
+    if counts.pending:
+        parts.append(f"⏳{NBSP}{counts.pending}{NBSP}to{NBSP}do")
+    return " · ".join(parts) + " · /homework"
+
+
 def progress_embed(
-    progress: Progress, cards: Cards, name: str, learned: list[TopicLearned] | None = None
+    progress: Progress,
+    cards: Cards,
+    name: str,
+    learned: list[TopicLearned] | None = None,
+    *,
+    homework: Sequence[tuple[Assignment, HomeworkProgress]] | None = None,
 ) -> discord.Embed:
-    """The figures in a few lines, with the chart as the embed's image, and the terms learned in
-    /learn per topic when `learned` is given."""
+    """The figures in a few lines, with the chart as the embed's image, the terms learned in
+    /learn per topic when `learned` is given, and the member's homework in this server when it
+    has any."""
     p = progress
     streak = f"🔥 {p.day_streak}-day streak" if p.day_streak else "No streak yet"
     today = _plural(p.reviews_today, "review") + " today" if p.reviews_today else "no reviews yet today"
@@ -88,6 +110,8 @@ def progress_embed(
     )
     if learned is not None:
         embed.add_field(name="Learned in /learn", value=learned_text(learned), inline=False)
+    if homework:
+        embed.add_field(name="Homework here", value=homework_text(homework), inline=False)
     embed.set_image(url=f"attachment://{CHART_NAME}")
     embed.set_footer(
         text=f"{cards.total} = {_plural(cards.terms, 'term')} + {_plural(cards.questions, 'question')} "

@@ -186,9 +186,9 @@ def _fill(path: Path, answers: int, servers: int = 100, members: int = 300) -> N
                 t[1] += correct
                 t[2] += 1
             if len(batch) == 50_000:
-                conn.executemany("INSERT INTO quiz_answers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
+                conn.executemany("INSERT INTO quiz_answers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)", batch)
                 batch.clear()
-        conn.executemany("INSERT INTO quiz_answers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
+        conn.executemany("INSERT INTO quiz_answers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)", batch)
         conn.executemany(
             "INSERT INTO quiz_totals (guild_id, period, user_id, points, correct, answered) VALUES (?, ?, ?, ?, ?, ?)",
             [(g, p, u, *v) for (g, p, u), v in totals.items()],

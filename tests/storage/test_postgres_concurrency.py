@@ -17,6 +17,7 @@ import pytest
 
 from bot.core.errors import BadInput
 from bot.core.schedule import MAX_QUIZ_SCHEDULES
+from bot.core.srs import DEFAULT_SCHEDULER
 from bot.storage.postgres import PostgresDatabase
 from bot.storage.quiz import AnswerRow, QuizRepo, write_answers
 from bot.storage.schedules import ScheduleStore
@@ -107,7 +108,9 @@ async def test_one_rating_of_a_card_at_a_time_per_member_across_processes(proces
     ratings = {member: [rng.randint(1, 5) for _ in range(16)] for member in members}
     await asyncio.gather(
         *(
-            repos[i % 2].record_review(member, "customer-loyalty", raw, "review", 1, NOW)
+            repos[i % 2].record_review(
+                member, "customer-loyalty", raw, "review", 1, NOW, scheduler=DEFAULT_SCHEDULER
+            )
             for member in members
             for i, raw in enumerate(ratings[member])
         )
@@ -134,7 +137,12 @@ async def test_the_review_log_grows_in_commit_order_per_member_across_processes(
     watching = asyncio.create_task(reader())
     for burst in range(6):
         await asyncio.gather(
-            *(repos[i % 2].record_review(member, f"card-{burst}-{i}", 4, "review", 1, NOW) for i in range(24))
+            *(
+                repos[i % 2].record_review(
+                    member, f"card-{burst}-{i}", 4, "review", 1, NOW, scheduler=DEFAULT_SCHEDULER
+                )
+                for i in range(24)
+            )
         )
     done.set()
     await watching
