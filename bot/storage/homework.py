@@ -1,4 +1,4 @@
-"""Assignments, each student's progress on them, and their reminders (migration 0010).
+"""Assignments, each student's progress on them, and their reminders (migration 0011).
 
 Progress is kept by triggers (see the migration): a review, a finished practice test or a term
 learned in /learn adds to `assignment_work` in the same transaction, for the server's open

@@ -1,4 +1,4 @@
-"""What class reports read: the class and its figures (migration 0010).
+"""What class reports read: the class and its figures (migration 0011).
 
 Pre-aggregated, not a scan of every answer: triggers keep, per server, each member's all-time
 totals (`report_students`, which is also the class list), their totals per UTC day

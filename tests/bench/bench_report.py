@@ -92,7 +92,7 @@ def _rows(deck, guild: int, members: list[int], scale: float, rng: random.Random
 
 
 async def _fill(db, deck, rng: random.Random) -> list[tuple]:
-    """The class and 4 smaller servers, written before migration 0010 (which sums them); returns
+    """The class and 4 smaller servers, written before migration 0011 (which sums them); returns
     the quiz answers (their texts go in after the migration, which adds the column)."""
     rounds, quiz, log = [], [], []
     for guild, scale in ((GUILD, 1.0), *((GUILD + g, 0.1) for g in range(1, 5))):
@@ -264,7 +264,7 @@ async def _sqlite(deck, quick: bool) -> list[Row]:
             rows = await _measure(db, deck, "SQLite", quick)
             rows.append(
                 Row(
-                    "  building the server (200,000 answers written, then migration 0010), SQLite",
+                    "  building the server (200,000 answers written, then migration 0011), SQLite",
                     f"{built:.0f} s",
                 )
             )

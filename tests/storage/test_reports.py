@@ -1,6 +1,6 @@
 """Class report storage on real databases (both engines): the figures the triggers keep always equal
 what the answers themselves say (also after a member is forgotten, and for a database that had
-answers before migration 0010), the class, the per-term details, the answer export, and every
+answers before migration 0011), the class, the per-term details, the answer export, and every
 report query on an index."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
--- PostgreSQL twin of ../0010_homework_reports.sql: the same tables and indexes (BIGINT for ids and
+-- PostgreSQL twin of ../0011_homework_reports.sql: the same tables and indexes (BIGINT for ids and
 -- epoch times) and the same triggers as plpgsql functions. Read the SQLite file for what each is for.
 --
 -- Transactions run side by side here, so a new active day is found by inserting the day row
