@@ -329,7 +329,7 @@ class QuizRepo:
         """Per term: the answers this server's members gave since `since_ms` (None = ever) in quiz
         rounds and practice tests (review-log rows of source 'test'; rating 1 = wrong) and how many
         were wrong. Served by quiz_answers_guild_time and the partial study_reviews_test_guild_time
-        (migration 0013), which cover every column read: neither table is scanned."""
+        (migration 0008), which cover every column read: neither table is scanned."""
         since = 0 if since_ms is None else since_ms
         rows = await self.db.fetchall(self.MISSED_TERMS_SQL, (guild_id, since, guild_id, since))
         return [TermRecord(card_id, int(answers), int(misses)) for card_id, answers, misses in rows]
