@@ -195,7 +195,7 @@ async def test_a_database_with_answers_before_the_migration_gets_its_figures(tmp
     db = await Database.open(tmp_path / "old.sqlite3")
     try:
         migrations = load_migrations()
-        await db.migrate(migrations[:9])
+        await db.migrate([m for m in migrations if m.version < 11])  # as before homework and reports
         rng = random.Random(3)
         round_id = await QuizRepo(db).create_round(
             guild_id=GUILD, channel_id=100, started_by=1, topic=None, mode="mixed", question_count=9, seconds=20,
