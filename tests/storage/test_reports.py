@@ -229,7 +229,14 @@ async def test_the_class_is_everyone_seen_studying_here_with_their_name(db):
         2, "nps", 4, "review", None, NOW, scheduler=DEFAULT_SCHEDULER
     )  # in a DM: no server's class
     session = await learn.start(3, 1, GUILD, None, "question", {}, NOW)
-    await learn.answer(session, LearnAnswer(3, "nps", True, GUILD, Stage.RECALL, 0), "question", {}, NOW)
+    await learn.answer(
+        session,
+        LearnAnswer(3, "nps", True, GUILD, Stage.RECALL, 0),
+        "question",
+        {},
+        NOW,
+        scheduler=DEFAULT_SCHEDULER,
+    )
     assert not await store.refresh_name(GUILD, 4, "dora"), "seeing someone is not activity"
     await store.seen(GUILD, 4, "dora", NOW)  # opened /homework
     assert await store.refresh_name(GUILD, 1, "ann")
