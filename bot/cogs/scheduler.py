@@ -1,11 +1,20 @@
-"""The scheduler: ONE loop for all servers that posts daily terms and starts scheduled quizzes.
+"""The scheduler: ONE loop for all of this process's servers that posts daily terms and starts
+scheduled quizzes.
 
 Every `TICK_SECONDS` the loop asks storage for the rows whose `next_run_at` has come (two
-partial-index probes, so an idle tick costs the same for 10 or 10,000 servers) and hands each row
-to its feature: `QuizSchedules.run_slot` and `DailyTerm.post_today`. Those take the slot in the
-database (a compare-and-set advance, or the daily claim row) and commit BEFORE anything is sent,
-so a slot is used at most once, even across restarts. Each row runs inside its own try/except:
-one broken server is logged and never stops the loop or the other servers.
+partial-index probes, so an idle tick costs the same for 10 or 10,000 servers), only those of the
+servers whose shards this process runs (`bot.process`: a stopped process's overdue rows never
+crowd out the others'), and hands each row to its feature: `QuizSchedules.run_slot` and
+`DailyTerm.post_today`. Those take the slot in the database (a compare-and-set advance, or the
+daily claim row) and commit BEFORE anything is sent, so a slot is used at most once, even across
+restarts.
+
+The rows run concurrently (`bot.outbox.Fanout`): quiz slots before daily terms, a bounded number
+at a time, each send taking its turn in the outbox (this process's share of Discord's global
+limit), so 2,000 daily terms due at 08:00 go out at the budget's pace and a class quiz's notice
+due meanwhile goes first. Each row runs in its own task: a failure (or a send that discord.py
+retries) costs only that row, which retries at a later tick (`daily_retry_at`); one broken
+server is logged and never stops the loop or the other servers.
 
 Ticks are aligned to whole half-minutes of UTC (hh:mm:00 and hh:mm:30). Schedule times are whole
 minutes, so a 09:00 post or quiz notice goes out at 09:00:00, not up to 30 s late. The loop is a
@@ -27,6 +36,8 @@ from datetime import datetime, timedelta
 import discord
 from discord.ext import commands, tasks
 
+from bot.core.budget import Priority
+from bot.outbox import Fanout
 from bot.permissions import CHANNEL_POST, missing_text, missing_to_post
 from bot.storage.daily_posts import ScheduleChanges
 from bot.storage.schedules import ScheduleStore
@@ -38,12 +49,17 @@ QUIET_RECHECK = timedelta(minutes=5)
 #: What a post needs in its channel (the invite asks for the same, see bot.permissions).
 POST_PERMISSIONS = CHANNEL_POST
 CHANNEL_GONE = "the channel was deleted, or I can no longer see it"
+#: Rows being worked on at once: each claims its slot, waits for its turn and sends. About a second
+#: and a half of this process's budget (45 requests/s), so the queue stays full while few rows are
+#: ever claimed-but-unsent (a crash leaves those unsent for the day rather than risk a duplicate).
+FANOUT_LIMIT = 64
 
 
 class Scheduler(commands.Cog):
     def __init__(self, bot) -> None:
         self.bot = bot
-        self.store = ScheduleStore(bot.db)
+        self.store = ScheduleStore(bot.db, shards=bot.process.shards)
+        self.fanout = Fanout(FANOUT_LIMIT)
         # Idle ticks skip the database: nothing falls due before `_quiet_until` unless a schedule
         # changed (ScheduleChanges) or QUIET_RECHECK passed (a safety net, e.g. a restored backup).
         self._quiet_until: datetime | None = None
@@ -55,6 +71,7 @@ class Scheduler(commands.Cog):
 
     async def cog_unload(self) -> None:
         self.tick.cancel()
+        self.fanout.cancel()
 
     @tasks.loop(seconds=TICK_SECONDS)
     async def tick(self) -> None:
@@ -96,19 +113,31 @@ class Scheduler(commands.Cog):
             await asyncio.sleep(wait)
 
     async def run_due(self, now: datetime) -> int:
-        """One tick: run every due quiz slot and daily term at `now`; returns how many rows ran."""
-        ran = 0
+        """One tick: queue every due quiz slot and daily term at `now` (quiz slots first); returns
+        how many rows were queued. Rows still being worked on from an earlier tick are not queued
+        again. The rows run in the background: `await self.fanout.idle()` waits for them."""
+        queued = 0
         quizzes = self.bot.get_cog("QuizSchedules")
         if quizzes is not None:
             for row in await self._due(self.store.due_quiz_schedules, now, "quiz schedules"):
-                ran += await self._guarded(
-                    quizzes.run_slot(row, now), f"quiz schedule {row.id} of guild {row.guild_id}"
-                )
+                what = f"quiz schedule {row.id} of guild {row.guild_id}"
+                queued += self._queue(("quiz", row.id), Priority.NOTICE, row, quizzes.run_slot, what)
         daily = self.bot.get_cog("DailyTerm")
         if daily is not None:
             for row in await self._due(self.store.due_daily, now, "daily terms"):
-                ran += await self._guarded(daily.post_today(row, now), f"daily term of guild {row.guild_id}")
-        return ran
+                what = f"daily term of guild {row.guild_id}"
+                queued += self._queue(("daily", row.guild_id), Priority.POST, row, daily.post_today, what)
+        return queued
+
+    def _queue(self, key, priority: Priority, row, run, what: str) -> int:
+        async def job() -> None:
+            try:
+                # The moment the row's work starts: in a big fan-out, a little after the tick.
+                await run(row, discord.utils.utcnow())
+            except Exception:
+                log.exception("%s failed; the loop goes on", what)
+
+        return int(self.fanout.submit(key, priority, job, row.next_run_at.timestamp()))
 
     @staticmethod
     async def _due(query, now: datetime, what: str) -> list:
@@ -117,14 +146,6 @@ class Scheduler(commands.Cog):
         except Exception:
             log.exception("could not read the due %s", what)
             return []
-
-    @staticmethod
-    async def _guarded(work, what: str) -> int:
-        try:
-            await work
-        except Exception:
-            log.exception("%s failed; the loop goes on", what)
-        return 1
 
     @commands.Cog.listener()
     async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
