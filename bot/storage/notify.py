@@ -5,10 +5,10 @@ server uses, `bot.decks.DeckLibrary`). When one process changes such a thing, it
 change on a channel; every other process hears it on its own dedicated connection (LISTEN cannot
 use a pooled connection: the pool hands it to other work) and refreshes what it holds.
 
-The listening connection is kept open: when it drops (the server restarted, the network went
-away), it reconnects with a growing pause, and each channel's `resync` runs once it is back,
-because notifications sent meanwhile are lost. A quiet connection is checked every
-`KEEPALIVE` seconds, so a silently dead one is noticed too.
+The listening connection is kept open: it is checked every `KEEPALIVE` seconds, and when it is
+gone (the server restarted, the network went away, silently or not) it reconnects with a growing
+pause, and each channel's `resync` runs once it is back, because notifications sent meanwhile
+are lost.
 
 SQLite needs none of this: one process owns the file.
 """
@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -51,7 +52,7 @@ class ChangeFeed:
         self._task: asyncio.Task | None = None
         self._conn = None
         self._closing = False
-        self.connected = asyncio.Event()
+        self._checked = 0.0  # perf_counter() of the last sign of life of the listening connection
         self.reconnects = 0
 
     def listen(
@@ -64,12 +65,14 @@ class ChangeFeed:
         `resync()` after a reconnection (what was sent meanwhile is lost). Before `start`."""
         self._channels[channel] = _Channel(on_change, resync)
 
-    async def start(self, within: float = CONNECT_TIMEOUT) -> None:
-        """Start listening; waits (up to `within` seconds) for the first connection, and keeps
-        trying in the background if it is not there yet."""
-        self._task = asyncio.create_task(self._run(), name="change-feed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(self.connected.wait()), within)
+    async def start(self) -> None:
+        """Start listening: the first connection now (if PostgreSQL is not reachable, it is
+        retried in the background), then a task keeps it open."""
+        try:
+            await self._open()
+        except Exception as exc:
+            log.warning("change feed: cannot listen at %s yet (%s); retrying", describe_url(self.url), exc)
+        self._task = asyncio.create_task(self._keep(), name="change-feed")
 
     async def publish(self, channel: str, payload: str) -> None:
         """Tell the other processes; a failure is logged, never raised (they catch up at their
@@ -90,11 +93,19 @@ class ChangeFeed:
 
     # ------------------------------------------------------------------ the listening connection
 
-    async def _run(self) -> None:
-        pause, first = RETRY_FIRST, True
+    async def _keep(self) -> None:
+        """Check the connection every KEEPALIVE seconds; reconnect (with a growing pause) when it
+        is gone, then resync. Plain sleeps: nothing here waits on the network for long."""
+        pause = RETRY_FIRST
         while not self._closing:
+            await asyncio.sleep(KEEPALIVE if self._conn is not None else pause)
+            if self._conn is not None:
+                if await self._alive():
+                    continue
+                log.warning("change feed: the listening connection was lost; reconnecting")
+                await self._drop()
             try:
-                lost = await self._connect()
+                await self._open()
             except Exception as exc:
                 log.warning(
                     "change feed: cannot reach PostgreSQL at %s (%s); retrying in %.0f s",
@@ -102,47 +113,39 @@ class ChangeFeed:
                     exc,
                     pause,
                 )
-                await asyncio.sleep(pause)
                 pause = min(pause * 2, RETRY_MAX)
                 continue
             pause = RETRY_FIRST
-            if not first:
-                self.reconnects += 1
-                log.info("change feed: listening again; refreshing what may have changed meanwhile")
-                await self._resync()
-            first = False
-            self.connected.set()
-            await self._watch(lost)
-            self.connected.clear()
-            await self._drop()
-            if not self._closing:
-                log.warning("change feed: the listening connection was lost; reconnecting")
+            self.reconnects += 1
+            log.info("change feed: listening again; refreshing what may have changed meanwhile")
+            await self._resync()
 
-    async def _connect(self) -> asyncio.Event:
+    async def _open(self) -> None:
         import asyncpg
 
         conn = await asyncpg.connect(self.url, timeout=CONNECT_TIMEOUT)
-        lost = asyncio.Event()
-        conn.add_termination_listener(lambda _conn: lost.set())
         try:
             for name in self._channels:
                 await conn.add_listener(name, self._heard)
         except BaseException:
-            await conn.close()
+            conn.terminate()
             raise
         self._conn = conn
-        return lost
+        self._checked = time.perf_counter()
 
-    async def _watch(self, lost: asyncio.Event) -> None:
-        """Return when the connection is gone (closed by the server, or not answering a check)."""
-        while not lost.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(lost.wait(), KEEPALIVE)
-                return
-            try:
-                await asyncio.wait_for(self._conn.execute("SELECT 1"), KEEPALIVE)
-            except Exception:
-                return
+    async def _alive(self) -> bool:
+        if self._conn.is_closed():
+            return False
+        # A round trip at most every KEEPALIVE seconds of real time (perf_counter: a simulated
+        # clock that races ahead in the tests does not turn this into a flood of pings).
+        if time.perf_counter() - self._checked < KEEPALIVE:
+            return True
+        try:
+            await self._conn.fetchval("SELECT 1", timeout=KEEPALIVE)
+        except Exception:
+            return False
+        self._checked = time.perf_counter()
+        return True
 
     async def _drop(self) -> None:
         conn, self._conn = self._conn, None
