@@ -48,10 +48,14 @@ class ThisProcess:
 
     def describe(self) -> str:
         """For the start-up log line: which shards, and the share of the request budget."""
-        count = self.shard_count if self.shard_count is not None else "Discord's recommended number of"
-        ids = "all" if self.plan.ids is None else ",".join(map(str, self.plan.ids))
+        if self.plan.ids is not None:
+            shards = f"shards {','.join(map(str, self.plan.ids))} of {self.plan.count}"
+        elif self.shard_count is not None:
+            shards = f"all {self.shard_count} shards"
+        else:
+            shards = "all shards (as many as Discord recommends)"
         bucket = self.outbox.bucket
         return (
-            f"shards {ids} of {count} shards, 1 of {self.processes} process(es): "
-            f"{bucket.rate:.1f} requests/s (bursts of {bucket.burst:.0f})"
+            f"{shards}, 1 of {self.processes} process(es) sharing "
+            f"{bucket.rate:.1f} requests/s each (bursts of {bucket.burst:.0f})"
         )

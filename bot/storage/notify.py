@@ -96,11 +96,13 @@ class ChangeFeed:
     async def _keep(self) -> None:
         """Check the connection every KEEPALIVE seconds; reconnect (with a growing pause) when it
         is gone, then resync. Plain sleeps: nothing here waits on the network for long."""
-        pause = RETRY_FIRST
+        pause, behind = RETRY_FIRST, False  # behind: missed notices not yet made up for
         while not self._closing:
-            await asyncio.sleep(KEEPALIVE if self._conn is not None else pause)
+            await asyncio.sleep(RETRY_FIRST if behind else KEEPALIVE if self._conn is not None else pause)
             if self._conn is not None:
                 if await self._alive():
+                    if behind:
+                        behind = not await self._resync()
                     continue
                 log.warning("change feed: the listening connection was lost; reconnecting")
                 await self._drop()
@@ -108,7 +110,7 @@ class ChangeFeed:
                 await self._open()
             except Exception as exc:
                 log.warning(
-                    "change feed: cannot reach PostgreSQL at %s (%s); retrying in %.0f s",
+                    "change feed: cannot reach PostgreSQL at %s (%s); retrying in %.1f s",
                     describe_url(self.url),
                     exc,
                     pause,
@@ -118,7 +120,7 @@ class ChangeFeed:
             pause = RETRY_FIRST
             self.reconnects += 1
             log.info("change feed: listening again; refreshing what may have changed meanwhile")
-            await self._resync()
+            behind = not await self._resync()  # tried again shortly if the database is not back yet
 
     async def _open(self) -> None:
         import asyncpg
@@ -165,10 +167,14 @@ class ChangeFeed:
         except Exception:
             log.exception("change feed: applying a change on %s failed", channel)
 
-    async def _resync(self) -> None:
+    async def _resync(self) -> bool:
+        """Every channel's resync; False if one failed (it is tried again)."""
+        done = True
         for name, handler in self._channels.items():
             if handler.resync is not None:
                 try:
                     await handler.resync()
-                except Exception:
-                    log.exception("change feed: refreshing %s after a reconnection failed", name)
+                except Exception as exc:
+                    log.warning("change feed: refreshing %s after a reconnection failed (%s)", name, exc)
+                    done = False
+        return done
