@@ -1,6 +1,7 @@
-"""Command line: python -m bot [run|check|define|sync|playground|backup|invite|import] ...
+"""Command line: python -m bot [run|check|define|sync|playground|backup|invite|import|migrate-data] ...
 
 Only `run`, `sync`, `playground` and `invite` import discord.py, so `check` and `define` start fast.
+The database commands (`check`, `backup`, `migrate-data`) are in `bot.cli_database`.
 """
 
 from __future__ import annotations
@@ -8,11 +9,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
+from bot.cli_database import check_database, cmd_backup, cmd_check, cmd_migrate_data
+from bot.cli_database import fail as _fail
 from bot.config import ConfigError, Settings, configure_logging
 
 NO_TOKEN = (
@@ -20,11 +22,6 @@ NO_TOKEN = (
     "Get one at https://discord.com/developers/applications -> your app -> Bot -> Reset Token. "
     "To try the bot without a token, run: python -m bot playground"
 )
-
-
-def _fail(message: str, code: int = 1) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return code
 
 
 def cmd_run(settings: Settings, args) -> int:
@@ -36,6 +33,11 @@ def cmd_run(settings: Settings, args) -> int:
     from bot.storage import StorageError
 
     configure_logging(settings.log_level, hide=settings.secrets)
+    try:
+        # Before logging in to Discord: a wrong DATABASE_URL is one clear line, with or without a network.
+        asyncio.run(check_database(settings))
+    except StorageError as exc:
+        return _fail(str(exc))
     bot = create_bot(settings)
     try:
         bot.run(settings.token, log_handler=None)
@@ -45,98 +47,6 @@ def cmd_run(settings: Settings, args) -> int:
         return _fail("Discord rejected DISCORD_TOKEN. Reset the token in the Developer Portal and update .env.")
     except discord.PrivilegedIntentsRequired:
         return _fail("Discord refused the bot's intents; check the Bot page of the Developer Portal.")
-    return 0
-
-
-def _size_text(size: int) -> str:
-    return f"{size / 1024:.0f} KiB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MiB"
-
-
-def _database_lines(path: Path) -> list[str]:
-    """What `check` says about the database, read-only: nothing is created or migrated.
-
-    Raises StorageError when the bot could not use it.
-    """
-    from bot.storage import MigrationError, StorageError
-    from bot.storage.database import load_migrations
-    from bot.storage.maintenance import inspect_database, location_problem
-
-    latest = load_migrations()[-1].version
-    report = inspect_database(path)
-    if report is None:
-        problem = location_problem(path)
-        if problem:
-            raise StorageError(problem)
-        return [
-            f"Database: {path} does not exist yet; the bot creates it (schema version {latest}) when it starts"
-        ]
-    if report.schema_version > latest:
-        raise MigrationError(
-            f"The database at {path} is at schema version {report.schema_version}, newer than this bot knows "
-            f"({latest}). Update the bot or point DATABASE_PATH at another file."
-        )
-    pending = latest - report.schema_version
-    wal = f" + {_size_text(report.wal_bytes)} write-ahead log" if report.wal_bytes else ""
-    lines = [
-        f"Database: {path} ({_size_text(report.size_bytes)}{wal}), schema version {report.schema_version}"
-        + (f" ({pending} migration{'s' if pending > 1 else ''} to apply at the next start)" if pending else "")
-    ]
-    lines += [f"  {table}: {rows:,} rows" for table, rows in report.rows.items()]
-    return lines
-
-
-def cmd_check(settings: Settings, args) -> int:
-    import content
-    from bot.storage import StorageError
-    from content import DeckError
-
-    started = time.perf_counter()
-    try:
-        deck = content.load_deck()
-        database = _database_lines(settings.database_path)
-    except DeckError as exc:
-        print("The deck has problems:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  - {problem}", file=sys.stderr)
-        return 1
-    except StorageError as exc:
-        return _fail(str(exc))
-    opens, lists = len(deck.open_questions), len(deck.list_questions)
-    print(
-        f"Deck: {len(deck.terms)} terms, {opens + lists} questions "
-        f"({opens} performance indicators, {lists} lists), {len(deck.topics)} topics"
-    )
-    for topic in deck.topics:
-        print(f"  {topic.name}: {len(deck.terms_in(topic.id))}")
-    print("\n".join(database))
-    print(f"OK in {(time.perf_counter() - started) * 1000:.0f} ms")
-    return 0
-
-
-def cmd_backup(settings: Settings, args) -> int:
-    from datetime import datetime
-
-    from bot.storage import StorageError
-    from bot.storage.maintenance import backup_database, backup_into_folder
-
-    source, target = settings.database_path, Path(args.path)
-    # A path ending in a slash, or an existing folder: a dated file inside it (handy for a nightly job).
-    into_folder = args.path.endswith(("/", os.sep)) or target.is_dir()
-    if not into_folder and target.exists() and target.resolve() == source.resolve():
-        return _fail(f"{target} is the live database itself; give the backup another name.")
-    if not into_folder and target.exists() and not args.force:
-        return _fail(f"{target} already exists. Choose another name, or add --force to replace it.")
-    started = time.perf_counter()
-    try:
-        if into_folder:
-            target, size = backup_into_folder(source, target, datetime.now())
-        else:
-            size = backup_database(source, target)
-    except StorageError as exc:
-        return _fail(str(exc))
-    print(
-        f"Backed up {source} to {target} ({_size_text(size)}) in {(time.perf_counter() - started) * 1000:.0f} ms."
-    )
     return 0
 
 
@@ -368,6 +278,15 @@ def build_parser() -> argparse.ArgumentParser:
         "path", help="the new file, or a folder (an existing one, or ending in /): a dated file inside"
     )
     backup.add_argument("--force", action="store_true", help="replace the file if it exists")
+    move = sub.add_parser(
+        "migrate-data", help="move the SQLite database's data into an empty PostgreSQL database, checked"
+    )
+    move.add_argument(
+        "--from", dest="source", type=Path, help="the SQLite file (default: DATABASE_PATH)", metavar="SQLITE_FILE"
+    )
+    move.add_argument(
+        "--to", help="postgresql://user:password@host:port/dbname (default: DATABASE_URL)", metavar="DATABASE_URL"
+    )
     imp = sub.add_parser("import", help="import a term list (CSV, TSV, Quizlet or Anki text) for one server")
     imp.add_argument("file", type=Path, help="the file, as /deck import takes it")
     imp.add_argument("--name", required=True, help="the deck's name, e.g. 'Unit 3 vocabulary'")
@@ -397,6 +316,7 @@ COMMANDS = {
     "backup": cmd_backup,
     "invite": cmd_invite,
     "import": cmd_import,
+    "migrate-data": cmd_migrate_data,
 }
 
 

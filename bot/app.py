@@ -46,6 +46,9 @@ EXTENSIONS = (
     "bot.cogs.privacy",
     "bot.cogs.about",
     "bot.cogs.decks",
+    "bot.cogs.assign",
+    "bot.cogs.homework",
+    "bot.cogs.report",
 )
 
 
@@ -85,6 +88,15 @@ class StudyTree(app_commands.CommandTree):
             text = "This command only works in a server, not in direct messages."
         elif isinstance(error, app_commands.CheckFailure):
             text = "You can't use this command here."
+        elif messages.expired(original):  # answered after Discord's 3 s: one line, and no reply (refused too)
+            log.warning(
+                "command %s too late (guild=%s user=%s): %s",
+                interaction.command and interaction.command.qualified_name,
+                interaction.guild_id,
+                interaction.user.id,
+                original,
+            )
+            return
         else:
             command = interaction.command.qualified_name if interaction.command else "?"
             log.exception(
@@ -199,6 +211,14 @@ class StudyBot(commands.AutoShardedBot):
         group = cog.__cog_app_commands_group__
         for command in [group] if group else cog.get_app_commands():
             self.tree.add_command(command)
+
+    def dispatch(self, event_name: str, /, *args, **kwargs) -> None:
+        # The on_interaction listeners (quiz, learn) answer typed-answer boxes (modal submits) only;
+        # commands and buttons reach the tree and the views without them. Dispatching the rest would
+        # start a task per listener on every click and command, to do nothing.
+        if event_name == "interaction" and args[0].type is not discord.InteractionType.modal_submit:
+            return
+        super().dispatch(event_name, *args, **kwargs)
 
     async def on_message(self, message: discord.Message) -> None:
         """Never a command: the bot has no message intents, and no prefix either (see __init__)."""

@@ -15,6 +15,9 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 #: Each process keeps its share of Discord's 50 requests/s; past this many the shares get too thin
 #: to post a quiz question promptly (see bot.core.budget.global_bucket).
 MAX_PROCESSES = 40
+#: SQLITE_SYNCHRONOUS: NORMAL (default) keeps every commit through a crash of the bot or a kill;
+#: FULL also through a power cut or an operating-system crash, at the price of a disk flush per commit.
+SQLITE_SYNCHRONOUS = ("NORMAL", "FULL")
 
 
 class ConfigError(ValueError):
@@ -37,6 +40,8 @@ class Settings:
     shard_ids: tuple[int, ...] | None = None
     #: PROCESS_COUNT: how many processes share the bot's request budget (None: from the shards).
     process_count: int | None = None
+    #: SQLite's durability level (see SQLITE_SYNCHRONOUS); PostgreSQL ignores it.
+    sqlite_synchronous: str = "NORMAL"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "database_path", Path(self.database_path))
@@ -65,8 +70,8 @@ class Settings:
             f"Settings(token=<{hidden}>, database_path={str(self.database_path)!r}, "
             f"dev_guild_id={self.dev_guild_id}, log_level={self.log_level!r}, "
             f"new_cards_per_day={self.new_cards_per_day}, application_id={self.application_id}, "
-            f"database_url={self.database_where!r}, shard_count={self.shard_count}, "
-            f"shard_ids={self.shard_ids}, process_count={self.process_count})"
+            f"database_url={self.database_where!r}, sqlite_synchronous={self.sqlite_synchronous!r}, "
+            f"shard_count={self.shard_count}, shard_ids={self.shard_ids}, process_count={self.process_count})"
         )
 
     @property
@@ -136,6 +141,12 @@ class Settings:
                 f"PROCESS_COUNT must be a whole number from 1 to {MAX_PROCESSES} (how many processes run "
                 f"the bot together), not {processes!r}."
             )
+        synchronous = (get("SQLITE_SYNCHRONOUS") or "NORMAL").upper()
+        if synchronous not in SQLITE_SYNCHRONOUS:
+            raise ConfigError(
+                f"SQLITE_SYNCHRONOUS must be NORMAL (survives a crash of the bot) or FULL (survives a power "
+                f"cut too, a little slower), not {synchronous!r}."
+            )
         return cls(
             token=get("DISCORD_TOKEN"),
             database_path=Path(get("DATABASE_PATH") or DEFAULT_DATABASE_PATH),
@@ -147,6 +158,7 @@ class Settings:
             shard_count=plan.count,
             shard_ids=plan.ids,
             process_count=int(processes) if processes else None,
+            sqlite_synchronous=synchronous,
         )
 
 

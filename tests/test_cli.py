@@ -13,7 +13,11 @@ from bot.config import ConfigError, Settings
 
 
 def run_cli(tmp_path, *args, **env_extra):
-    env = {k: v for k, v in os.environ.items() if k not in {"DISCORD_TOKEN", "DATABASE_PATH", "DEV_GUILD_ID"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DISCORD_TOKEN", "DATABASE_PATH", "DATABASE_URL", "DEV_GUILD_ID"}
+    }
     env["DATABASE_PATH"] = str(tmp_path / "data" / "bot.sqlite3")
     env.update(env_extra)
     # cwd=tmp_path: no developer .env file can leak into the test

@@ -20,6 +20,7 @@ from discord.ext import commands
 
 from bot.cogs.common import deck_for, resolve_topic, topic_choices
 from bot.cogs.scheduler import missing_permissions, pause_reason, post_channel, refused
+from bot.cogs.server_fsrs import scheduler_for
 from bot.cogs.settings import MANAGERS, require_manager
 from bot.core.budget import Priority
 from bot.core.errors import BadInput
@@ -298,8 +299,9 @@ class DailyTerm(commands.Cog):
         # fill someone's review queue ("Add to my review" does that on purpose).
         if await self.study.get_cards(interaction.user.id, [term_id]):
             await self.study.record_answer(
-                interaction.user.id, term_id, correct, "daily", interaction.guild_id, discord.utils.utcnow()
-            )
+                interaction.user.id, term_id, correct, "daily", interaction.guild_id, discord.utils.utcnow(),
+                scheduler=await scheduler_for(self.bot, interaction.guild_id),
+            )  # fmt: skip
             recorded = True
         embed = result_embed(term, correct=correct, choice=choice, answer=answer, recorded=recorded)
         await interaction.response.edit_message(embed=embed, view=None)

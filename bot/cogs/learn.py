@@ -25,6 +25,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.common import deck_for, resolve_topic, topic_choices
+from bot.cogs.server_fsrs import scheduler_for
 from bot.core.answers import judge
 from bot.core.errors import BadInput
 from bot.core.expiring import SESSION_IDLE, Expiring, KeyedLocks
@@ -284,7 +285,8 @@ class Learn(commands.Cog):
         if answer is None:
             new = await self.repo.advance(stored, screen, state, now)
         else:
-            new, _ = await self.repo.answer(stored, answer, screen, state, now)
+            scheduler = await scheduler_for(self.bot, answer.guild_id)
+            new, _ = await self.repo.answer(stored, answer, screen, state, now, scheduler=scheduler)
         await self._edit(interaction, new, deck)
 
     # ----------------------------------------------------------------- into /review
@@ -300,7 +302,8 @@ class Learn(commands.Cog):
             if not terms:
                 await reply_error(interaction, "You have not learned any terms here yet: run /learn first.")
                 return
-            result = await self.repo.add_to_review(owner, terms, discord.utils.utcnow())
+            scheduler = await scheduler_for(self.bot, interaction.guild_id)
+            result = await self.repo.add_to_review(owner, terms, discord.utils.utcnow(), scheduler=scheduler)
         added = [term for term in map(deck.get, result.added) if term is not None]
         await interaction.response.edit_message(content=ui.added_text(added, len(result.already)), view=None)
 

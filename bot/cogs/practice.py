@@ -22,10 +22,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.common import deck_for, resolve_topic, topic_choices
+from bot.cogs.server_fsrs import scheduler_for
 from bot.core.answers import judge
 from bot.core.errors import BadInput
 from bot.core.expiring import SESSION_IDLE, Expiring, KeyedLocks
 from bot.core.questions import Mode, Question, make_questions
+from bot.core.report import given_text
 from bot.storage.study import StudyRepo
 from bot.ui import practice as ui
 from bot.ui.messages import reply_error, user_errors
@@ -46,6 +48,7 @@ class Answered:
     correct: bool
     given: str
     reason: str = ""
+    text: str | None = None  # what the member gave, as class reports keep it (the option's text, the typed words)
 
 
 @dataclass
@@ -191,7 +194,10 @@ class Practice(commands.Cog):
             elif choice in test.question.choice_keys:
                 question = test.question
                 given = question.option_label(choice)
-                await self.answer(interaction, test, Answered(question.term_id, choice == question.answer, given))
+                answered = Answered(
+                    question.term_id, choice == question.answer, given, text=given_text(question, choice)
+                )
+                await self.answer(interaction, test, answered)
             else:
                 await reply_error(interaction, ui.ALREADY_ANSWERED)
 
@@ -220,7 +226,9 @@ class Practice(commands.Cog):
             deck, term_id = test.deck, test.question.term_id
             verdict = judge(text, deck.get(term_id), deck)
             shown = f"“{discord.utils.escape_markdown(text[:100])}”"
-            await self.answer(interaction, test, Answered(term_id, verdict.correct, shown, verdict.reason))
+            await self.answer(
+                interaction, test, Answered(term_id, verdict.correct, shown, verdict.reason, text[:100])
+            )
 
     @staticmethod
     def _answerable(test: PracticeTest | None, index: int) -> bool:
@@ -250,8 +258,10 @@ class Practice(commands.Cog):
         """Store the answer in the review log, then show its feedback: the test moves on only when
         both worked, so a failure leaves the question on screen to answer again."""
         await self.repo.record_answer(
-            test.owner, answered.term_id, answered.correct, "test", test.guild_id, discord.utils.utcnow()
-        )
+            test.owner, answered.term_id, answered.correct, "test", test.guild_id, discord.utils.utcnow(),
+            scheduler=await scheduler_for(self.bot, test.guild_id),
+            given=answered.text if answered.text is not None else answered.given,
+        )  # fmt: skip
         test.answers.append(answered)
         await self.deliver(interaction, test)
 

@@ -15,7 +15,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.common import deck_for
+from bot.core.report import Period
+from bot.storage.learn import LearnRepo
 from bot.storage.quiz import QuizRepo
+from bot.storage.reports import student_report
 from bot.storage.study import StudyRepo
 from bot.ui import progress as ui
 from bot.ui.chart import Bar, mastery_chart
@@ -29,6 +32,7 @@ class Progress(commands.Cog):
         self.bot = bot
         self.repo = StudyRepo(bot.db)
         self.quiz = QuizRepo(bot.db)
+        self.learn = LearnRepo(bot.db)
 
     @staticmethod
     def topic_of(deck) -> dict[str, str]:
@@ -51,10 +55,30 @@ class Progress(commands.Cog):
         # Drawing takes about 0.1 s of CPU: off the event loop, so other members' clicks go on.
         png = await asyncio.to_thread(mastery_chart, bars)
         terms = sum(1 for card_id in topic_of if isinstance(deck.get(card_id), Term))
-        embed = ui.progress_embed(figures, ui.Cards(terms, len(topic_of) - terms), interaction.user.display_name)
+        learned = await self.learned(user_id, deck)
+        homework = None
+        if interaction.guild_id is not None:  # what /report student shows a teacher about this member
+            homework = (await student_report(self.bot.db, interaction.guild_id, user_id, Period.ALL, now)).homework
+        embed = ui.progress_embed(
+            figures,
+            ui.Cards(terms, len(topic_of) - terms),
+            interaction.user.display_name,
+            learned,
+            homework=homework,
+        )
         await interaction.followup.send(
             embed=embed, file=discord.File(io.BytesIO(png), filename=ui.CHART_NAME), ephemeral=True
         )
+
+    async def learned(self, user_id: int, deck) -> list[ui.TopicLearned]:
+        """Terms learned in /learn per topic of the deck, in the deck's topic order."""
+        learned = await self.learn.learned(user_id)
+        counts: dict[str, list[int]] = {topic.id: [0, 0] for topic in deck.topics}
+        for term in deck.terms:
+            if term.topic in counts:
+                counts[term.topic][0] += term.id in learned
+                counts[term.topic][1] += 1
+        return [ui.TopicLearned(deck.topic_name(t), n, total) for t, (n, total) in counts.items() if total]
 
 
 async def setup(bot) -> None:

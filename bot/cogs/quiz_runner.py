@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import discord
 
+from bot.cogs.server_fsrs import scheduler_for
 from bot.core.budget import Priority
 from bot.core.quiz import QuizRound, period_keys
 from bot.ui.quiz import podium_embed, question_embed, question_view, reveal_embed
@@ -294,8 +295,9 @@ class RoundRunner:
         answers = [(a.user_id, a.correct) for a in reveal.answers]
         try:
             await self.cog.study.record_quiz_question(
-                reveal.question.term_id, answers, self.guild_id, discord.utils.utcnow()
-            )
+                reveal.question.term_id, answers, self.guild_id, discord.utils.utcnow(),
+                scheduler=await scheduler_for(self.cog.bot, self.guild_id),
+            )  # fmt: skip
         except Exception:
             log.warning(
                 "quiz round %s: reviews of question %s not updated",

@@ -9,6 +9,9 @@ Sessions live in the buttons, not in memory, so they survive a restart. Which cl
   exact even when clicks land in the same millisecond, and it is checked and written under a
   per-member lock, so a double click rates a card once. It holds across restarts: it is all in
   the database.
+* A leech (a card forgotten 8 times, `bot.storage.leeches`) forgotten again since the member last
+  studied it comes as a "study it again" view (its answer and a note) instead of the bare card;
+  "Studied it" rates nothing and moves on, and the card comes back bare to be tested.
 * Only in the member's newest session: session ids are start times in ms, made strictly
   increasing per member. The newest id seen is kept in memory; a click from an older session
   ends that session politely. Starting a session also edits the previous session's message to
@@ -33,10 +36,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.common import deck_for, resolve_topic, topic_choices
+from bot.cogs.server_fsrs import scheduler_for
 from bot.core import srs
 from bot.core.errors import BadInput
 from bot.core.expiring import SESSION_IDLE, Expiring, KeyedLocks
 from bot.core.memo import PerObject
+from bot.storage.leeches import LeechRepo
 from bot.storage.study import StudyRepo
 from bot.ui import review as ui
 from bot.ui.messages import reply_error, user_errors
@@ -99,6 +104,7 @@ class Review(commands.Cog):
     def __init__(self, bot) -> None:
         self.bot = bot
         self.repo = StudyRepo(bot.db)
+        self.leeches = LeechRepo(bot.db)
         clock = discord.utils.utcnow
         self.newest: Expiring[int, int] = Expiring(SESSION_IDLE, clock)  # member -> newest session id seen
         # member -> (sid, last interaction drawing it); an interaction's token dies after 15 minutes.
@@ -156,7 +162,7 @@ class Review(commands.Cog):
             text = ui.nothing_due_text(await self.what_next(cat, owner, scope, now), topic)
             await interaction.response.send_message(text, ephemeral=True)
             return
-        embed, view = self.front(cat, replace(token, head=head), card_id, state)
+        embed, view = await self.front(cat, replace(token, head=head), card_id, state)
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
         await self.take_over(owner, sid, interaction)
 
@@ -189,7 +195,8 @@ class Review(commands.Cog):
         """The card to show next and its state (None for a new card); (None, None) when done.
 
         Learning cards due within `LEARN_AHEAD` fill in when nothing is due, except the card just
-        rated: seeing it again at once would only test short-term memory.
+        rated: seeing it again at once would only test short-term memory. For that reason the
+        card just rated or studied comes after another due card when there is one.
         """
         if scope.test_id is not None:
             # The misses of a test, once each, in test order: the session's counter is the position.
@@ -206,7 +213,7 @@ class Review(commands.Cog):
             new_today=new_today,
             new_per_day=self.bot.settings.new_cards_per_day,
             include_new=scope.include_new,
-            limit=1,
+            limit=2,
         )
         queue = srs.select_queue(states, candidates, **options)
         if not queue:
@@ -214,7 +221,7 @@ class Review(commands.Cog):
             queue = srs.select_queue(states, ahead, **{**options, "include_new": False}, learn_ahead=LEARN_AHEAD)
         if not queue:
             return None, None
-        card_id = queue.cards[0]
+        card_id = next((cid for cid in queue.cards if cid != just_rated), queue.cards[0])
         return card_id, states.get(card_id)
 
     async def what_next(self, cat: Catalog, owner: int, scope: ui.Scope, now: datetime) -> ui.WhatNext:
@@ -245,16 +252,24 @@ class Review(commands.Cog):
             return " · cards you missed in your test"
         return f" · {cat.deck.topic_name(scope.topic)}" if scope.topic else ""
 
-    def front(self, cat: Catalog, token: ui.ReviewToken, card_id: str, state: srs.CardState | None):
+    async def front(self, cat: Catalog, token: ui.ReviewToken, card_id: str, state: srs.CardState | None):
+        """The card as it is shown first: its question, or for a leech forgotten again since it was
+        last studied, its answer to study again."""
         token = replace(token, card=ui.card_key(card_id))
         scope = ui.Scope.parse(token.scope, cat.deck)
+        number, note = token.reviewed + 1, self._scope_note(cat, scope)
+        card = cat.cards[card_id]
+        if state is not None and state.leech and await self.leeches.needs_study(token.owner, card_id):
+            embed = ui.study_embed(card, cat.deck, number=number, lapses=state.lapses, scope_note=note)
+            return embed, ui.study_view(token)
         embed = ui.front_embed(
-            cat.cards[card_id],
+            card,
             cat.deck,
-            number=token.reviewed + 1,
+            number=number,
             is_new=state is None,
             due=state.due if state else None,
-            scope_note=self._scope_note(cat, scope),
+            scope_note=note,
+            lapses=state.lapses if state else 0,
         )
         return embed, ui.front_view(token)
 
@@ -274,7 +289,7 @@ class Review(commands.Cog):
         if card_id is None:
             await self.finish(interaction, cat, token, stopped=False, note=note)
             return False
-        embed, view = self.front(cat, replace(token, head=head), card_id, state)
+        embed, view = await self.front(cat, replace(token, head=head), card_id, state)
         await interaction.response.edit_message(content=note, embed=embed, view=view)
         return True
 
@@ -328,10 +343,17 @@ class Review(commands.Cog):
                 await interaction.response.edit_message(content=None, embed=embed, view=ui.back_view(token))
                 self._claim(owner, token.sid, interaction)
                 return
+            elif token.action == "l":
+                # Nothing is rated: the member read the answer, which is no test of their memory.
+                await self.leeches.mark_studied(owner, card_id)
+                going_on = await self.show_next(interaction, cat, token, ui.STUDIED_NOTE, just_rated=card_id)
+                self._claim(owner, token.sid, interaction if going_on else None)
+                return
             else:
-                rating = int(token.action)
+                rating, now = int(token.action), discord.utils.utcnow()
+                scheduler = await scheduler_for(self.bot, interaction.guild_id)
                 outcome = await self.repo.record_review(
-                    owner, card_id, rating, "review", interaction.guild_id, discord.utils.utcnow()
+                    owner, card_id, rating, "review", interaction.guild_id, now, scheduler=scheduler
                 )
                 after = replace(token, reviewed=token.reviewed + 1, rating_sum=token.rating_sum + rating)
                 rated = Undelivered(

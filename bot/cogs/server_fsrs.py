@@ -9,7 +9,9 @@ a separate process: in a thread it would hold the GIL that quiz answers need. It
 whatever it is, so a server is fitted at most once a day, and one failing server never stops the others.
 
 `parameters_for(guild_id)` gives the parameters a server schedules with (defaults until a fit was
-adopted, and in DMs).
+adopted, and in DMs), `retention_for(guild_id)` its desired retention (/settings retention, 0.90
+until set), and `scheduler_for(bot, guild_id)` the fsrs scheduler made of both, which every path
+that rates a card asks for (/review, /test, channel quizzes, /learn, the daily term's quiz).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -25,9 +28,10 @@ from datetime import datetime
 from functools import partial
 
 import discord
+import fsrs
 from discord.ext import commands, tasks
 
-from bot.core import fsrs_fit
+from bot.core import fsrs_fit, srs
 from bot.core.fsrs_fit import FitDecision
 from bot.storage.fsrs_params import FsrsParamsRepo, LogRow
 
@@ -36,31 +40,57 @@ log = logging.getLogger(__name__)
 CACHED_SERVERS = 1024  # servers whose parameters stay in memory
 FIRST_CHECK_AFTER = 600  # seconds after start-up: leave the start to the bot's own work
 CHECK_HOURS = 6  # how often the log is scanned for servers due a fit (each is fitted once a day at most)
+# A server's parameters and retention are read again after this long (seconds), so a change made by
+# another process sharing the database (a fit adopted there, /settings retention) reaches this one.
+REFRESH_AFTER = 300.0
 Fit = Callable[[Sequence[LogRow], Sequence[float]], Awaitable[FitDecision]]
+Scheduling = tuple[tuple[float, ...], float]  # FSRS-6 parameters, desired retention
 
 
 class ServerParameters:
     """The per-server parameters and their daily fit. `fit` runs `fsrs_fit.decide_rows` (in a
     separate process unless told otherwise, e.g. by tests)."""
 
-    def __init__(self, repo: FsrsParamsRepo, fit: Fit | None = None) -> None:
+    def __init__(
+        self, repo: FsrsParamsRepo, fit: Fit | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.repo = repo
         self._fit = fit or self._fit_in_process
         self._pool: ProcessPoolExecutor | None = None
-        self._cache: OrderedDict[int, tuple[float, ...]] = OrderedDict()
+        self._clock = clock
+        self._cache: OrderedDict[int, tuple[Scheduling, float]] = OrderedDict()  # guild -> (what, read at)
 
-    async def parameters_for(self, guild_id: int | None) -> tuple[float, ...]:
-        """The FSRS-6 parameters to schedule this server's reviews with."""
+    async def scheduling_for(self, guild_id: int | None) -> Scheduling:
+        """The server's FSRS-6 parameters and desired retention (the defaults in DMs)."""
         if guild_id is None:
-            return fsrs_fit.DEFAULT_PARAMETERS
-        found = self._cache.get(guild_id)
-        if found is None:
-            found = await self.repo.parameters(guild_id)
+            return fsrs_fit.DEFAULT_PARAMETERS, srs.DESIRED_RETENTION
+        cached = self._cache.get(guild_id)
+        if cached is not None and self._clock() - cached[1] < REFRESH_AFTER:
+            self._cache.move_to_end(guild_id)
+            return cached[0]
+        found = await self.repo.scheduling(guild_id)
         self._remember(guild_id, found)
         return found
 
-    def _remember(self, guild_id: int, parameters: tuple[float, ...]) -> None:
-        self._cache[guild_id] = parameters
+    async def parameters_for(self, guild_id: int | None) -> tuple[float, ...]:
+        """The FSRS-6 parameters to schedule this server's reviews with."""
+        return (await self.scheduling_for(guild_id))[0]
+
+    async def retention_for(self, guild_id: int | None) -> float:
+        """The server's desired retention (0.90 until /settings retention, and in DMs)."""
+        return (await self.scheduling_for(guild_id))[1]
+
+    async def scheduler_for(self, guild_id: int | None) -> fsrs.Scheduler:
+        """The fsrs scheduler for the server's parameters and retention (built once per pair)."""
+        return srs.scheduler(*await self.scheduling_for(guild_id))
+
+    async def set_retention(self, guild_id: int, retention: float, now: datetime) -> None:
+        """Store the server's desired retention; this process schedules with it from now on."""
+        await self.repo.set_retention(guild_id, retention, now)
+        self._cache.pop(guild_id, None)  # read back whole: the parameters may have moved meanwhile
+
+    def _remember(self, guild_id: int, scheduling: Scheduling) -> None:
+        self._cache[guild_id] = (scheduling, self._clock())
         self._cache.move_to_end(guild_id)
         while len(self._cache) > CACHED_SERVERS:
             self._cache.popitem(last=False)
@@ -82,7 +112,7 @@ class ServerParameters:
         current = await self.repo.parameters(guild_id)
         decision = await self._fit(rows, current)
         await self.repo.record(guild_id, decision, now)
-        self._remember(guild_id, tuple(decision.parameters))
+        self._cache.pop(guild_id, None)  # the next rating reads the parameters just stored
         log.info(
             "FSRS fit of guild %s: %s (%d reviews, %d held out%s)",
             guild_id,
@@ -123,6 +153,10 @@ class ServerFsrs(commands.Cog):
         """The FSRS-6 parameters to schedule this server's reviews with (defaults in DMs)."""
         return await self.params.parameters_for(guild_id)
 
+    async def retention_for(self, guild_id: int | None) -> float:
+        """The server's desired retention (0.90 until set, and in DMs)."""
+        return await self.params.retention_for(guild_id)
+
     async def cog_load(self) -> None:
         self.fit.start()
 
@@ -143,6 +177,15 @@ class ServerFsrs(commands.Cog):
     async def wait_a_little(self) -> None:
         await self.bot.wait_until_ready()
         await asyncio.sleep(FIRST_CHECK_AFTER)
+
+
+async def scheduler_for(bot, guild_id: int | None) -> fsrs.Scheduler:
+    """The fsrs scheduler a rating made in this server (None = a DM) schedules with: the server's
+    own parameters and desired retention. Every path that rates a card asks this first."""
+    cog: ServerFsrs | None = bot.get_cog("ServerFsrs")
+    if cog is None:  # only when the cog is not loaded (a bot built for its commands alone)
+        return srs.DEFAULT_SCHEDULER
+    return await cog.params.scheduler_for(guild_id)
 
 
 async def setup(bot) -> None:

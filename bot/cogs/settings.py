@@ -1,4 +1,5 @@
-"""/settings timezone and /settings show, plus the Manage Server check every configuration cog uses."""
+"""/settings timezone, /settings retention and /settings show, plus the Manage Server check every
+configuration cog uses."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.common import deck_for
+from bot.core import retention as ret
 from bot.core.errors import StudyBotError
+from bot.core.fsrs_fit import DEFAULT_PARAMETERS
 from bot.core.schedule import parse_zone, zone_choices
 from bot.storage.schedules import ScheduleStore
 from bot.ui.messages import missing_permissions, user_errors
-from bot.ui.settings import settings_embed, zone_set_text
+from bot.ui.settings import retention_set_text, settings_embed, zone_set_text
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +67,23 @@ class ServerSettings(commands.Cog):
             app_commands.Choice(name=c.name, value=c.value) for c in zone_choices(current, discord.utils.utcnow())
         ]
 
+    @settings.command(
+        name="retention", description="How much members should still recall when a review comes (0.80-0.95)."
+    )
+    @app_commands.describe(
+        value="From 0.80 to 0.95 (default 0.90): higher means more reviews, lower means more forgetting"
+    )
+    async def retention(self, interaction: discord.Interaction, value: str) -> None:
+        async with user_errors(interaction):
+            require_manager(interaction)
+            retention = ret.parse_retention(value)
+            fsrs_cog = self.bot.get_cog("ServerFsrs")
+            parameters = await fsrs_cog.parameters_for(interaction.guild_id)
+            workload = ret.workload(retention, parameters)
+            await fsrs_cog.params.set_retention(interaction.guild_id, retention, discord.utils.utcnow())
+            log.info("guild %s retention set to %s by %s", interaction.guild_id, retention, interaction.user.id)
+            await interaction.response.send_message(retention_set_text(workload), ephemeral=True)
+
     @settings.command(name="show", description="Show this server's settings.")
     async def show(self, interaction: discord.Interaction) -> None:
         deck = await deck_for(interaction)
@@ -73,7 +93,12 @@ class ServerSettings(commands.Cog):
             zone = await self.store.get_timezone(guild_id)
             daily = await self.store.get_daily(guild_id)
             schedules = await self.store.list_quiz_schedules(guild_id)
-            embed = settings_embed(zone, discord.utils.utcnow(), daily, schedules, deck)
+            parameters, retention = await self.bot.get_cog("ServerFsrs").params.scheduling_for(guild_id)
+            workload = ret.workload(retention, parameters)
+            fitted = parameters != DEFAULT_PARAMETERS
+            embed = settings_embed(
+                zone, discord.utils.utcnow(), daily, schedules, deck, workload=workload, fitted=fitted
+            )
             await interaction.response.send_message(embed=embed, ephemeral=True)
 
 

@@ -29,17 +29,28 @@ def safe_cell(value: object) -> object:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
+class CsvWriter:
+    """CSV text a line at a time, every cell made safe: `start()` is the BOM and the header, then
+    `line(cells)` per row. For rows that arrive in batches (a member's answers at a time)."""
+
+    def __init__(self, header: Sequence[str]) -> None:
+        self.header = header
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer, lineterminator="\r\n")
+
+    def line(self, cells: Sequence[object]) -> str:
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._writer.writerow([safe_cell(c) for c in cells])
+        return self._buffer.getvalue()
+
+    def start(self) -> str:
+        return BOM + self.line(self.header)
+
+
 def csv_lines(header: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterator[str]:
     """The CSV text, a line at a time: the BOM and header first, every cell made safe."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-
-    def line(cells: Sequence[object]) -> str:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow([safe_cell(c) for c in cells])
-        return buffer.getvalue()
-
-    yield BOM + line(header)
+    writer = CsvWriter(header)
+    yield writer.start()
     for row in rows:
-        yield line(row)
+        yield writer.line(row)

@@ -58,6 +58,14 @@ class Assignment:
     channel_id: int | None = None
     created_by: int | None = None
     closed_at: datetime | None = None
+    number: int = 0  # per server, what teachers see (#1, #2 ...); `id` is global
+    message_id: int | None = None  # the announcement
+    reminder: str | None = None  # None (to send), 'none', 'pending', 'sent', 'failed' or 'skipped'
+    reminder_note: str | None = None
+
+    def is_due(self, now: datetime) -> bool:
+        """The due time has passed: unfinished work is missing (and still counts, as late)."""
+        return now > self.due_at
 
     def is_open(self, now: datetime) -> bool:
         """Open = not closed by the teacher. Past its due time it stays open (late work counts)
@@ -136,13 +144,55 @@ def progress(assignment: Assignment, work: Iterable[Work], now: datetime) -> Pro
         value = max(value, item.value) if assignment.kind is Kind.TEST else value + item.value
         if done_at is None and value >= assignment.goal:
             done_at = item.at
+    return standing(assignment, value, done_at, bool(counted), now)
+
+
+def standing(
+    assignment: Assignment, value: int, done_at: datetime | None, started: bool, now: datetime
+) -> Progress:
+    """A student's progress from the figures storage keeps for them (`value` as `progress` sums
+    it, when the goal was first reached, whether any work counted): the status rules in one place."""
     if done_at is not None:
         status = Status.DONE if done_at <= assignment.due_at else Status.LATE
-    elif now > assignment.due_at:
+    elif assignment.is_due(now):
         status = Status.MISSING
     else:
-        status = Status.IN_PROGRESS if counted else Status.NOT_STARTED
+        status = Status.IN_PROGRESS if started else Status.NOT_STARTED
     return Progress(value, assignment.goal, status, done_at)
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """A student's assignments by status: what a report's row and /progress show."""
+
+    done: int = 0
+    late: int = 0
+    missing: int = 0
+    pending: int = 0  # not due yet and not finished
+
+    @property
+    def total(self) -> int:
+        return self.done + self.late + self.missing + self.pending
+
+
+def count_statuses(progresses: Iterable[Progress]) -> Counts:
+    """How many of a student's assignments are done on time, done late, missing or still to do."""
+    tally = {Status.DONE: 0, Status.LATE: 0, Status.MISSING: 0}
+    pending = 0
+    for p in progresses:
+        if p.status in tally:
+            tally[p.status] += 1
+        else:
+            pending += 1
+    return Counts(tally[Status.DONE], tally[Status.LATE], tally[Status.MISSING], pending)
+
+
+def fit_questions(questions: int, available: int) -> int:
+    """A test assignment's questions, at most the terms its topic has (a test never asks a term
+    twice, and a shorter test would never count); BadInput when the topic has no terms."""
+    if available < 1:
+        raise BadInput("There are no terms in that topic to test.")
+    return min(questions, available)
 
 
 def finished_by_due(progresses: Sequence[Progress]) -> int:

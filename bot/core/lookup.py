@@ -60,6 +60,11 @@ class TermIndex:
         for key in self._keys:
             self._starts.append(pos)
             pos += len(key) + 1
+        # Every key that holds a word, in key order: whole-word hits rank before partial ones.
+        self._word_keys: dict[str, list[int]] = {}
+        for j, key in enumerate(self._keys):
+            for word in dict.fromkeys(key.split()):
+                self._word_keys.setdefault(word, []).append(j)
         # Fuzzy matching works on single words, so "lifetme" finds "customer lifetime value".
         words: dict[str, set[int]] = {}
         owner_words: list[set[str]] = [set() for _ in self.terms]
@@ -129,27 +134,55 @@ class TermIndex:
             exact = self._exact.get(q.replace(" ", ""))
         if exact is not None and take(exact):
             return self._result(found)
-        # Prefix hits: a contiguous run of the sorted keys.
+        # The query as whole words before as part of a word ("persona" is Customer Persona before
+        # Personal Assistance Relationship): first names that start with those words (a contiguous
+        # run of the sorted keys), then names that hold them further on.
+        lo, hi = bisect_left(self._keys, q + " "), bisect_right(self._keys, q + " \U0010ffff")
+        for j in range(lo, hi):
+            if take(self._owners[j]):
+                return self._result(found)
+        for j in self._whole_words(q):
+            if take(self._owners[j]):
+                return self._result(found)
+        # Prefix hits, then word-start hits ("value" in "customer lifetime value"), then mid-word ones.
         lo, hi = bisect_left(self._keys, q), bisect_right(self._keys, q + "\U0010ffff")
         for j in range(lo, hi):
             if take(self._owners[j]):
                 return self._result(found)
-        # Word-start hits ("value" in "customer lifetime value") before mid-word ones.
         for needle in (" " + q, q):
-            pos = self._haystack.find(needle)
-            while pos != -1:
-                j = bisect_right(self._starts, pos) - 1
-                if take(self._owners[j]):
-                    return self._result(found)
-                pos = self._haystack.find(needle, self._starts[j] + len(self._keys[j]) + 1)
+            if self._take_found(needle, take):
+                return self._result(found)
         # Fuzzy only when the plain matches found (almost) nothing: it is the slow part,
         # and a member who typed a real name or word does not need guesses.
         if len(q) >= 3 and exact is None and len(found) < 3:
             self._fuzzy(q, found, limit)
         return self._result(found)
 
+    def _whole_words(self, q: str) -> list[int]:
+        """The keys (indices, in key order) that hold `q` as whole words."""
+        lists = [self._word_keys.get(w) for w in q.split()]
+        if not lists or None in lists:
+            return []
+        rarest = min(lists, key=len)
+        if len(lists) == 1:
+            return rarest
+        padded = f" {q} "
+        return [j for j in rarest if padded in f" {self._keys[j]} "]
+
+    def _take_found(self, needle: str, take) -> bool:
+        """`take` the owner of each key that contains `needle`, in key order; True as soon as `take`
+        says the result is full."""
+        pos = self._haystack.find(needle)
+        while pos != -1:
+            j = bisect_right(self._starts, pos) - 1
+            if take(self._owners[j]):
+                return True
+            pos = self._haystack.find(needle, self._starts[j] + len(self._keys[j]) + 1)
+        return False
+
     def _fuzzy(self, q: str, found: dict[int, None], limit: int) -> None:
         scores: dict[int, float] = {}
+        covered: dict[int, float] = {}  # share of the name's words the query matched
         # Word typos ("lifetme", "custmer loyality"): each query word against the vocabulary (a word
         # spelled right is taken as is). Candidates come from the query word with the fewest owners,
         # then every query word is scored on them.
@@ -171,6 +204,12 @@ class TermIndex:
                 score = sum(max([b.get(w, 0) for w in words]) for b in best) / len(qwords)
                 if score >= 70:
                     scores[owner] = score
+                    # Of equal scores, the name with the fewest words the query did not match first:
+                    # "journey customer" is Customer Journey before Customer Journey Mapping.
+                    hit = {w for b in best for w in b}
+                    covered[owner] = max(
+                        sum(w in hit for w in key.split()) / len(key.split()) for key in self._owner_keys[owner]
+                    )
         # Whole-name typos the words missed ("custo merloyalty", words under 3 letters).
         if len(scores) < 3:
             lo = bisect_left(self._lens, int(len(q) * 0.6))
@@ -179,15 +218,20 @@ class TermIndex:
             for _key, score, j in process.extract(q, window, scorer=fuzz.ratio, score_cutoff=75, limit=limit):
                 owner = self._len_owners[lo + j]
                 scores[owner] = max(scores.get(owner, 0), score)
-        self._rank(q, scores, found, limit)
+        self._rank(q, scores, covered, found, limit)
 
-    def _rank(self, q: str, scores: dict[int, float], found: dict[int, None], limit: int) -> None:
+    def _rank(
+        self, q: str, scores: dict[int, float], covered: dict[int, float], found: dict[int, None], limit: int
+    ) -> None:
         # Equal word scores ("emphaty" matches the word of both "Empathy" and "Customer Empathy"):
-        # the name closest to the whole query first.
+        # the name with fewer other words, then the name closest to the whole query, first.
         def closeness(owner: int) -> float:
             return max(fuzz.ratio(q, key) for key in self._owner_keys[owner])
 
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], -closeness(kv[0]), self.terms[kv[0]].name))
+        ranked = sorted(
+            scores.items(),
+            key=lambda kv: (-kv[1], -covered.get(kv[0], 0.0), -closeness(kv[0]), self.terms[kv[0]].name),
+        )
         for owner, _score in ranked:
             found.setdefault(owner, None)
             if len(found) >= limit:

@@ -1,5 +1,8 @@
 """Spaced repetition: the 1-5 self-rating, FSRS-6 scheduling and the review queue.
 
+Scheduling follows a server's own FSRS-6 parameters and desired retention: callers pass the
+`fsrs.Scheduler` to use (`scheduler(parameters, retention)`; `DEFAULT_SCHEDULER` in DMs).
+
 A card is one (member, card id) pair; the card id is opaque text (a deck term id, a
 performance-indicator id or a list-question id). A card with no `CardState` is *new*.
 
@@ -22,24 +25,48 @@ import fsrs
 from fsrs import Rating, State
 
 from bot.core.errors import BadInput
+from bot.core.fsrs_fit import DEFAULT_PARAMETERS, scheduler_for
 
 DESIRED_RETENTION = 0.9
+#: The desired retention a server may choose (`/settings retention`).
+MIN_RETENTION, MAX_RETENTION = 0.80, 0.95
+#: A card forgotten this many times (see `ReviewOutcome.lapsed`) is a leech, as Anki counts them.
+LEECH_LAPSES = 8
 MASTERED_STABILITY_DAYS = 21.0  # a card recalled 90% of the time three weeks later is "mastered"
 DEFAULT_NEW_PER_DAY = 10
 SOURCES = ("review", "test", "quiz", "daily")
 
-# Built once: constructing a Scheduler validates its parameters, which is slow per call.
-# Fuzzing is off here because fsrs draws from the global `random`; `_fuzz_days` uses our rng.
-SCHEDULER = fsrs.Scheduler(desired_retention=DESIRED_RETENTION, enable_fuzzing=False)
 
-_RATINGS = {1: Rating.Again, 2: Rating.Again, 3: Rating.Hard, 4: Rating.Good, 5: Rating.Easy}
+def scheduler(
+    parameters: Sequence[float] = DEFAULT_PARAMETERS, retention: float = DESIRED_RETENTION
+) -> fsrs.Scheduler:
+    """The fsrs scheduler for a server's FSRS-6 parameters and desired retention.
+
+    Built once per pair (building one validates the parameters, which is slow per call). Fuzzing
+    is off in it because fsrs draws from the global `random`; `apply_rating` fuzzes with our rng.
+    Raises ValueError for a retention outside `MIN_RETENTION`..`MAX_RETENTION`.
+    """
+    if not MIN_RETENTION <= retention <= MAX_RETENTION:
+        raise ValueError(f"desired retention {retention!r} is outside {MIN_RETENTION}-{MAX_RETENTION}")
+    return scheduler_for(tuple(float(w) for w in parameters), float(retention))
+
+
+#: FSRS-6's default parameters at retention 0.90: DMs, and servers that kept the defaults.
+DEFAULT_SCHEDULER = scheduler()
+
+# Decided on the real review log (tests/bench/bench_fsrs_eval.py, "rating mapping" rows): its learner
+# rated 8,903 of 8,904 successes Good, and replaying it with those entered as Hard cuts the median
+# stability from 12 to 3.5 days and worsens FSRS's predictions. So the middle of the scale, where
+# students put an ordinary success, is Good; failing to recall (even nearly) is Again; Hard, which
+# that learner used once in 12,580 reviews, has no button of its own.
+_RATINGS = {1: Rating.Again, 2: Rating.Again, 3: Rating.Good, 4: Rating.Good, 5: Rating.Easy}
 _ONE_DAY = timedelta(days=1)
 
 
 def map_rating(raw: int) -> Rating:
     """The FSRS rating for a 1-5 "How well did you know this?" answer.
 
-    1-2 -> Again, 3 -> Hard, 4 -> Good, 5 -> Easy. Anything else raises `BadInput`.
+    1-2 -> Again (not recalled), 3-4 -> Good (recalled), 5 -> Easy. Anything else raises `BadInput`.
     """
     if isinstance(raw, bool) or not isinstance(raw, int) or raw not in _RATINGS:
         raise BadInput(f"A rating goes from 1 to 5, not {raw!r}.")
@@ -74,7 +101,8 @@ class CardState:
 
     `state` is fsrs's Learning / Review / Relearning; `step` is the learning step (None in
     Review); `stability` is in days (the interval at which recall falls to 90%); `difficulty`
-    runs from 1 to 10; `due` and `last_review` are aware UTC datetimes.
+    runs from 1 to 10; `due` and `last_review` are aware UTC datetimes; `lapses` counts the
+    reviews that forgot the card (`ReviewOutcome.lapsed`).
     """
 
     card_id: str
@@ -84,19 +112,25 @@ class CardState:
     difficulty: float | None
     due: datetime
     last_review: datetime | None
+    lapses: int = 0
 
     def is_due(self, now: datetime) -> bool:
         """True when the card should be shown at `now`."""
         return self.due <= now
 
     @property
+    def leech(self) -> bool:
+        """True once the card was forgotten `LEECH_LAPSES` times."""
+        return is_leech(self.lapses)
+
+    @property
     def mastered(self) -> bool:
         """True once stability reaches `MASTERED_STABILITY_DAYS`."""
         return self.stability is not None and self.stability >= MASTERED_STABILITY_DAYS
 
-    def retrievability(self, now: datetime) -> float:
+    def retrievability(self, now: datetime, scheduler: fsrs.Scheduler = DEFAULT_SCHEDULER) -> float:
         """FSRS's predicted chance of recall at `now` (0 for a card never reviewed)."""
-        return SCHEDULER.get_card_retrievability(self._to_fsrs(), _utc(now))
+        return scheduler.get_card_retrievability(self._to_fsrs(), _utc(now))
 
     def _to_fsrs(self) -> fsrs.Card:
         # card_id given: fsrs.Card() without one sleeps 1 ms to make a unique id.
@@ -131,6 +165,20 @@ class ReviewOutcome:
         """How long until the card is due again."""
         return self.state.due - self.reviewed_at
 
+    @property
+    def lapsed(self) -> bool:
+        """True when this review forgot a card at least a day after its previous review.
+
+        Those are the lapses that make a leech (`LEECH_LAPSES`): a miss minutes after the card was
+        shown (learning steps, a quiz right after a review) says little about long-term memory.
+        The review log has what this needs (rating, elapsed_s), so lapses can be counted from it.
+        """
+        return _is_lapse(self.rating, self.elapsed)
+
+
+def _is_lapse(rating: Rating, elapsed: timedelta | None) -> bool:
+    return rating == Rating.Again and elapsed is not None and elapsed >= _ONE_DAY
+
 
 def review_rng(user_id: int, card_id: str, at: datetime) -> random.Random:
     """The fuzz source for one review, derived from who, what and when.
@@ -148,51 +196,72 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _FUZZ_BANDS = ((2.5, 7.0, 0.15), (7.0, 20.0, 0.10), (20.0, float("inf"), 0.05))
 
 
-def _fuzz_days(days: int, rng: random.Random) -> int:
+def _fuzz_days(days: int, rng: random.Random, maximum: int) -> int:
     """Spread review intervals a little, so cards learned together do not stay in lockstep."""
     if days < 3:
         return days
     spread = 1.0 + sum(share * max(min(days, end) - start, 0.0) for start, end, share in _FUZZ_BANDS)
     low = max(2, round(days - spread))
-    high = min(round(days + spread), SCHEDULER.maximum_interval)
+    high = min(round(days + spread), maximum)
     return rng.randint(min(low, high), high)
 
 
 def apply_rating(
-    card_id: str, state: CardState | None, rating: Rating, now: datetime, rng: random.Random
+    card_id: str,
+    state: CardState | None,
+    rating: Rating,
+    now: datetime,
+    rng: random.Random,
+    *,
+    scheduler: fsrs.Scheduler,
 ) -> ReviewOutcome:
     """Apply one rating to a card at `now` (state None = a new card); returns the new state.
 
-    `rng` fuzzes review intervals of 3 days or more; pass `review_rng(...)` to make the result
-    reproducible from the review log.
+    `scheduler` carries the server's parameters and desired retention (`scheduler(...)`,
+    `DEFAULT_SCHEDULER` in DMs). `rng` fuzzes review intervals of 3 days or more; pass
+    `review_rng(...)` to make the result reproducible from the review log.
     """
     now = _utc(now)
     rating = Rating(rating)
     if state is None:
-        before, elapsed, recall = fsrs.Card(card_id=0, due=now), None, None
+        before, elapsed, recall, lapses = fsrs.Card(card_id=0, due=now), None, None, 0
     else:
+        lapses = state.lapses
         before = state._to_fsrs()
         elapsed = now - state.last_review if state.last_review is not None else None
-        recall = SCHEDULER.get_card_retrievability(before, now) if elapsed is not None else None
-    after, _ = SCHEDULER.review_card(before, rating, now)
+        recall = scheduler.get_card_retrievability(before, now) if elapsed is not None else None
+    after, _ = scheduler.review_card(before, rating, now)
     due = after.due
     if after.state == State.Review:
         days = (due - now).days
-        due = now + timedelta(days=_fuzz_days(days, rng))
-    new_state = CardState(card_id, after.state, after.step, after.stability, after.difficulty, due, now)
+        due = now + timedelta(days=_fuzz_days(days, rng, scheduler.maximum_interval))
+    lapses += _is_lapse(rating, elapsed)
+    new_state = CardState(card_id, after.state, after.step, after.stability, after.difficulty, due, now, lapses)
     return ReviewOutcome(new_state, rating, now, elapsed, recall)
 
 
-def replay(user_id: int, card_id: str, history: Iterable[tuple[Rating, datetime]]) -> CardState | None:
+def replay(
+    user_id: int,
+    card_id: str,
+    history: Iterable[tuple[Rating, datetime]],
+    *,
+    scheduler: fsrs.Scheduler = DEFAULT_SCHEDULER,
+) -> CardState | None:
     """Rebuild a card's state from its review log (rating, reviewed_at), oldest first.
 
-    Uses the same per-review fuzz as the live path, so the result equals the stored state.
-    Returns None for an empty history.
+    Uses the same per-review fuzz as the live path, so the result equals the stored state when
+    every rating was made with `scheduler`. Returns None for an empty history.
     """
     state = None
     for rating, at in history:
-        state = apply_rating(card_id, state, rating, at, review_rng(user_id, card_id, at)).state
+        rng = review_rng(user_id, card_id, at)
+        state = apply_rating(card_id, state, rating, at, rng, scheduler=scheduler).state
     return state
+
+
+def is_leech(lapses: int) -> bool:
+    """True for a card forgotten `LEECH_LAPSES` times or more."""
+    return lapses >= LEECH_LAPSES
 
 
 @dataclass(frozen=True, slots=True)

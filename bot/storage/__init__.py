@@ -21,4 +21,4 @@ async def open_database(settings: Settings) -> Database | PostgresDatabase:
         from bot.storage.postgres import PostgresDatabase
 
         return await PostgresDatabase.open(settings.database_url)
-    return await Database.open(settings.database_path)
+    return await Database.open(settings.database_path, synchronous=settings.sqlite_synchronous)

@@ -10,6 +10,7 @@ import stat
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from operator import attrgetter, methodcaller
 from pathlib import Path
 
 import aiosqlite
@@ -128,37 +129,109 @@ class Snapshot:
         return rows[0] if rows else None
 
 
+def _replay(raw: sqlite3.Connection, queued: list[tuple[bool, str, object]], then):
+    """On aiosqlite's thread: run the queued statements in order, then `then(raw)` (a statement
+    whose result the caller waits for, or COMMIT) and return what it returns."""
+    for many, sql, params in queued:
+        (raw.executemany if many else raw.execute)(sql, params).close()
+    return None if then is None else then(raw)
+
+
+def _statement(sql: str, params: tuple, result):
+    """A `then` for _replay: run one statement and return `result(cursor)`, closing the cursor."""
+
+    def run(raw: sqlite3.Connection):
+        cur = raw.execute(sql, params)
+        try:
+            return result(cur)
+        finally:
+            cur.close()
+
+    return run
+
+
+_ROWCOUNT = attrgetter("rowcount")
+_LASTROWID = attrgetter("lastrowid")
+_ROWS = methodcaller("fetchall")
+
+
+def _commit(raw: sqlite3.Connection) -> None:
+    raw.execute("COMMIT").close()
+
+
+def _and_commit(run):
+    def both(raw: sqlite3.Connection):
+        result = run(raw)
+        _commit(raw)
+        return result
+
+    return both
+
+
 class SqliteTx:
     """One transaction on the bot's SQLite connection: the storage interface both engines offer
-    (`bot.storage.postgres.PgTx` is the PostgreSQL twin). Each call is one trip to aiosqlite's
-    thread and leaves no cursor open (an open cursor would block COMMIT)."""
+    (`bot.storage.postgres.PgTx` is the PostgreSQL twin).
+
+    Each trip to aiosqlite's worker thread costs the event loop a wake-up, so statements whose
+    result nobody waits for (BEGIN IMMEDIATE, `executemany`) are queued and run in the same trip
+    as the next statement that returns something, or as COMMIT: a write-only transaction such as
+    a batch of quiz answers is one trip. A queued statement's error surfaces at that next await
+    (inside the block or at its end), and the whole transaction is rolled back either way. No
+    cursor is left open (an open cursor would block COMMIT)."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
+        self._queued: list[tuple[bool, str, object]] = [(False, "BEGIN IMMEDIATE", ())]
+        self.begun = False  # BEGIN IMMEDIATE has run (with or without success)
+        self.finished = False  # committed by `_execute_and_commit`
+
+    async def _trip(self, then=None):
+        """Run what is queued and `then` in one trip to aiosqlite's thread."""
+        queued, self._queued = self._queued, []
+        self.begun = True
+        # aiosqlite has no public "run this function on the connection's thread"; `_execute` is
+        # what all of its own methods use.
+        return await self.conn._execute(_replay, self.conn._conn, queued, then)
 
     async def execute(self, sql: str, params: Sequence = ()) -> int:
         """Run a statement; returns how many rows it changed."""
-        async with self.conn.execute(sql, tuple(params)) as cur:
-            return cur.rowcount
+        return await self._trip(_statement(sql, tuple(params), _ROWCOUNT))
 
     async def executemany(self, sql: str, rows: Iterable[Sequence]) -> None:
-        await self.conn.executemany(sql, rows)
+        """Run a statement once per row (queued: it runs with the next statement or COMMIT)."""
+        self._queued.append((True, sql, [tuple(r) for r in rows]))
 
     async def fetchone(self, sql: str, params: Sequence = ()):
-        rows = await self.conn.execute_fetchall(sql, tuple(params))
+        rows = await self._trip(_statement(sql, tuple(params), _ROWS))
         return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Sequence = ()) -> list:
-        return list(await self.conn.execute_fetchall(sql, tuple(params)))
+        return await self._trip(_statement(sql, tuple(params), _ROWS))
 
     async def insert(self, sql: str, params: Sequence = ()) -> int:
         """Run an INSERT and return the new row's `id`."""
-        async with self.conn.execute(sql, tuple(params)) as cur:
-            return cur.lastrowid
+        return await self._trip(_statement(sql, tuple(params), _LASTROWID))
 
     async def lock(self, key: str) -> None:
         """Hold `key` until the transaction ends. SQLite's BEGIN IMMEDIATE already lets one writer
         at a time in, so there is nothing more to take here (PostgreSQL takes an advisory lock)."""
+
+    async def _execute_and_commit(self, sql: str, params: Sequence = ()) -> int:
+        """The transaction's last statement and its COMMIT in one trip; returns the rowcount."""
+        count = await self._trip(_and_commit(_statement(sql, tuple(params), _ROWCOUNT)))
+        self.finished = True
+        return count
+
+    async def commit(self) -> bool:
+        """Run what is queued and COMMIT (one trip). False when the block ran no statement at all:
+        nothing was begun, so there is nothing to commit."""
+        if self.finished:
+            return True
+        if not self.begun and len(self._queued) == 1:
+            self._queued = []
+            return False
+        await self._trip(_commit)
+        return True
 
 
 class Database:
@@ -177,7 +250,11 @@ class Database:
         self._checkpoint_task: asyncio.Task | None = None
 
     @classmethod
-    async def open(cls, path: Path | str) -> Database:
+    async def open(cls, path: Path | str, *, synchronous: str = "NORMAL") -> Database:
+        """Open (creating if missing) the database at `path`. `synchronous` is SQLite's durability
+        level: NORMAL, or FULL for commits that survive a power cut (a disk flush each)."""
+        if synchronous not in ("NORMAL", "FULL"):
+            raise StorageError(f"synchronous must be NORMAL or FULL, not {synchronous!r}.")
         path = Path(path)
         _check_path(path)
         try:
@@ -191,8 +268,9 @@ class Database:
                 "PRAGMA foreign_keys=ON",
                 "PRAGMA busy_timeout=5000",
                 # WAL + NORMAL: a commit survives a crash or kill of the bot process; only a power cut
-                # can lose the last few transactions. FULL would add an fsync to every answer.
-                "PRAGMA synchronous=NORMAL",
+                # (or an OS crash) can lose the last few transactions. FULL (SQLITE_SYNCHRONOUS) adds a
+                # flush of the log to the disk at every commit, so those survive too.
+                f"PRAGMA synchronous={synchronous}",
                 # Checkpoints move the write-ahead log into the database file. SQLite runs one inside
                 # whichever commit crosses its threshold: a quiz answer would wait for it. The bot
                 # checkpoints from a background thread instead (`request_checkpoint`); this higher
@@ -206,9 +284,10 @@ class Database:
         return cls(conn, path)
 
     async def execute(self, sql: str, params: Sequence = ()) -> int:
-        """One write in a transaction of its own; returns how many rows it changed."""
+        """One write in a transaction of its own (one trip to the worker thread); returns how many
+        rows it changed."""
         async with self.transaction() as tx:
-            return await tx.execute(sql, params)
+            return await tx._execute_and_commit(sql, params)
 
     async def fetchone(self, sql: str, params: Sequence = ()):
         rows = await self.conn.execute_fetchall(sql, tuple(params))
@@ -286,19 +365,20 @@ class Database:
     async def transaction(self) -> AsyncIterator[SqliteTx]:
         """BEGIN IMMEDIATE ... COMMIT, rolled back if the block raises; one at a time."""
         async with self.write_lock:
-            await _run(self.conn, "BEGIN IMMEDIATE")
+            tx = SqliteTx(self.conn)
             try:
-                yield SqliteTx(self.conn)
-                await _run(self.conn, "COMMIT")
-                self.commits_since_checkpoint += 1
-                if self.commits_since_checkpoint >= CHECKPOINT_EVERY_COMMITS:
-                    self.request_checkpoint()
+                yield tx
+                committed = await tx.commit()
             except BaseException:
                 # SQLite has already rolled back after some errors (a full disk, for one), and a
                 # failed COMMIT leaves the transaction open: roll back what is open, keep the error.
-                if self.conn.in_transaction:
+                if tx.begun and self.conn.in_transaction:
                     await _run(self.conn, "ROLLBACK")
                 raise
+            if committed:
+                self.commits_since_checkpoint += 1
+                if self.commits_since_checkpoint >= CHECKPOINT_EVERY_COMMITS:
+                    self.request_checkpoint()
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[Snapshot]:
@@ -309,6 +389,7 @@ class Database:
         """
         if str(self.path) == ":memory:":  # a second connection would open another, empty database
             async with self.transaction() as tx:
+                await tx.fetchall("SELECT 1")  # BEGIN now: the reads below run inside it
                 yield Snapshot(tx.conn)
             return
         try:

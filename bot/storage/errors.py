@@ -2,7 +2,7 @@
 
 SQLite: locked by another process past the busy timeout, disk full, an I/O error. PostgreSQL:
 the connection was lost (the server restarted, a network blip; the pool reconnects on the next
-use), the server is starting or shutting down or has no free connection, a deadlock or a
+use, so the bot carries on by itself once the server is back), the server is starting or shutting down or has no free connection, a deadlock or a
 serialization conflict, a statement that timed out.
 """
 
@@ -28,6 +28,9 @@ def _postgres_passing() -> tuple[type[BaseException], ...]:
         e.SerializationError,
         e.QueryCanceledError,
         asyncpg.InterfaceError,  # "connection is closed" and the like
+        # A server shutting down says goodbye on every connection before it closes them: a
+        # statement sent in between finds asyncpg's protocol still reading that farewell.
+        e.InternalClientError,
     )
 
 

@@ -1,10 +1,13 @@
-"""Each server's own FSRS-6 parameters, and the review log a fit reads.
+"""Each server's own FSRS-6 parameters and desired retention, and the review log a fit reads.
 
 `fsrs_params` holds one row per server that was checked: the parameters in use (NULL = the
 defaults), when the last fit ran (at most one a day, see `servers_to_check`) and how both sets
 scored on the held-out reviews. A server's log is every review of the members who have reviewed
 there, wherever they reviewed (DMs and other servers too): a card's history must be whole for
 FSRS to replay it, and a member's memory is the same everywhere.
+
+`server_retention` holds the desired retention a server chose with /settings retention (no row =
+0.90, `srs.DESIRED_RETENTION`).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.core.fsrs_fit import DEFAULT_PARAMETERS, FitDecision
+from bot.core.srs import DESIRED_RETENTION, MAX_RETENTION, MIN_RETENTION
 from bot.storage.database import Database
 
 #: At most one fit a day per server.
@@ -36,12 +40,31 @@ class FsrsParamsRepo:
     async def parameters(self, guild_id: int | None) -> tuple[float, ...]:
         """The parameters the server schedules with: its adopted ones, else FSRS-6's defaults
         (also in DMs, `guild_id` None)."""
+        return (await self.scheduling(guild_id))[0]
+
+    async def scheduling(self, guild_id: int | None) -> tuple[tuple[float, ...], float]:
+        """The server's (parameters, desired retention) in one read: FSRS-6's defaults until a fit
+        was adopted, 0.90 until /settings retention; both defaults in DMs (`guild_id` None)."""
         if guild_id is None:
-            return DEFAULT_PARAMETERS
-        row = await self.db.fetchone("SELECT parameters FROM fsrs_params WHERE guild_id = ?", (guild_id,))
-        if row is None or row[0] is None:
-            return DEFAULT_PARAMETERS
-        return tuple(float(w) for w in json.loads(row[0]))
+            return DEFAULT_PARAMETERS, DESIRED_RETENTION
+        row = await self.db.fetchone(
+            "SELECT (SELECT parameters FROM fsrs_params WHERE guild_id = ?),"
+            " (SELECT retention FROM server_retention WHERE guild_id = ?)",
+            (guild_id, guild_id),
+        )
+        parameters = DEFAULT_PARAMETERS if row[0] is None else tuple(float(w) for w in json.loads(row[0]))
+        return parameters, DESIRED_RETENTION if row[1] is None else float(row[1])
+
+    async def set_retention(self, guild_id: int, retention: float, now: datetime) -> None:
+        """Store the server's desired retention (`MIN_RETENTION`..`MAX_RETENTION`, else ValueError)."""
+        if not MIN_RETENTION <= retention <= MAX_RETENTION:
+            raise ValueError(f"desired retention {retention!r} is outside {MIN_RETENTION}-{MAX_RETENTION}")
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO server_retention (guild_id, retention, set_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (guild_id) DO UPDATE SET retention = excluded.retention, set_at = excluded.set_at",
+                (guild_id, float(retention), _ms(now)),
+            )
 
     async def servers_to_check(self, now: datetime, min_reviews: int) -> list[int]:
         """Servers with at least `min_reviews` reviews logged there and no fit in the last day

@@ -23,6 +23,8 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+import fsrs
+
 from bot.core import srs
 from bot.core.learn import Stage
 from bot.core.srs import ReviewOutcome
@@ -36,6 +38,7 @@ from bot.storage.study import (
     _from_ms,
     _ms,
     _review_rows,
+    member_lock,
 )
 
 #: The review-log source of a /learn answer (see the module docstring).
@@ -98,18 +101,29 @@ class Added:
 
 
 async def _card_state(tx, user_id: int, card_id: str):
-    # One rating of a card at a time, also across processes sharing a PostgreSQL database.
-    await tx.lock(f"card:{user_id}:{card_id}")
+    # One rating at a time per member, also across processes sharing a PostgreSQL database.
+    await tx.lock(member_lock(user_id))
     row = await tx.fetchone(
         f"SELECT {_CARD_COLUMNS} FROM study_cards WHERE user_id = ? AND card_id = ?", (user_id, card_id)
     )
     return _card(row) if row else None
 
 
-async def _apply(tx, user_id: int, card_id: str, state, correct: bool, guild_id: int | None, at: datetime):
-    """Apply one answer to a card (state None = new) and write the card and its log row."""
+async def _apply(
+    tx,
+    user_id: int,
+    card_id: str,
+    state,
+    correct: bool,
+    guild_id: int | None,
+    at: datetime,
+    scheduler: fsrs.Scheduler,
+):
+    """Apply one answer to a card (state None = new) with the server's scheduler, and write the
+    card and its log row."""
     rating = srs.rating_for_answer(correct)
-    outcome = srs.apply_rating(card_id, state, rating, at, srs.review_rng(user_id, card_id, at))
+    rng = srs.review_rng(user_id, card_id, at)
+    outcome = srs.apply_rating(card_id, state, rating, at, rng, scheduler=scheduler)
     card_row, log_row = _review_rows(user_id, card_id, outcome, at, guild_id, None, LEARN_SOURCE, None)
     await tx.execute(_UPSERT_CARD, card_row)
     await tx.execute(_INSERT_REVIEW, log_row)
@@ -198,9 +212,18 @@ class LearnRepo:
         )
 
     async def answer(
-        self, stored: StoredSession, answer: LearnAnswer, screen: str, state: dict, now: datetime
+        self,
+        stored: StoredSession,
+        answer: LearnAnswer,
+        screen: str,
+        state: dict,
+        now: datetime,
+        *,
+        scheduler: fsrs.Scheduler,
     ) -> tuple[StoredSession, ReviewOutcome | None]:
         """Store one answer and the session's next screen in ONE transaction.
+
+        `scheduler` is the server's (its FSRS parameters and retention), for a card answered at once.
 
         The term's stage is kept (unless it was a question in between), and the answer goes into
         the member's card when they study the term in /review already (returning the outcome),
@@ -228,13 +251,18 @@ class LearnRepo:
                 return moved, None
             # Studied in /review (maybe since earlier answers waited here): those are superseded.
             await tx.execute("DELETE FROM learn_answers WHERE user_id = ? AND term_id = ?", (user_id, term_id))
-            outcome = await _apply(tx, user_id, term_id, state_now, answer.correct, answer.guild_id, at)
+            outcome = await _apply(tx, user_id, term_id, state_now, answer.correct, answer.guild_id, at, scheduler)
         return moved, outcome
 
     # -- into /review --------------------------------------------------------------------
 
-    async def add_to_review(self, user_id: int, term_ids: Collection[str], now: datetime) -> Added:
+    async def add_to_review(
+        self, user_id: int, term_ids: Collection[str], now: datetime, *, scheduler: fsrs.Scheduler
+    ) -> Added:
         """Put `term_ids` into the member's /review.
+
+        The answers are replayed with `scheduler`: the one of the server where "Add to /review" was
+        pressed (a server's parameters and retention are those in force now, not when each answer was given).
 
         A term with answers waiting gets a card built from them in ONE transaction, in the order
         given, each at its own time (right = Good, wrong = Again, logged as they would have been
@@ -255,9 +283,11 @@ class LearnRepo:
                 )
                 state = None
                 for correct, guild_id, answered_at in answers:
-                    state = (
-                        await _apply(tx, user_id, term_id, state, bool(correct), guild_id, _from_ms(answered_at))
-                    ).state
+                    at_answer = _from_ms(answered_at)
+                    outcome = await _apply(
+                        tx, user_id, term_id, state, bool(correct), guild_id, at_answer, scheduler
+                    )
+                    state = outcome.state
                 if state is None:
                     bare.append(term_id)
                 added.append(term_id)

@@ -1,15 +1,19 @@
-"""Operator tasks on the database file: a consistent backup and a read-only report.
+"""Operator tasks on the database: a consistent backup and a read-only report, on both engines.
 
-Both use the standard library's sqlite3 and open the database read-only, so they are safe while
-the bot runs: in WAL mode a reader sees one committed snapshot and never blocks the bot's writes.
-Neither creates the database.
+SQLite: the standard library's sqlite3 opens the file read-only, so both are safe while the bot
+runs: in WAL mode a reader sees one committed snapshot and never blocks the bot's writes.
+PostgreSQL: the report reads one snapshot in a session that refuses writes; the backup is
+`pg_dump` (custom format), which reads one snapshot too. Neither creates the database.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sqlite3
+import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,11 +23,12 @@ from bot.storage.database import StorageError
 
 @dataclass(frozen=True, slots=True)
 class DatabaseReport:
-    path: Path
-    size_bytes: int  # the database file
-    wal_bytes: int  # its write-ahead log: commits not yet copied into the file
+    where: str  # the file, or PostgreSQL's user@host:port/dbname (never a password)
+    size_bytes: int  # the database file, or PostgreSQL's database
+    wal_bytes: int  # SQLite's write-ahead log: commits not yet copied into the file
     schema_version: int
     rows: dict[str, int]  # table -> row count
+    server: str | None = None  # PostgreSQL's version
 
 
 def _open_read_only(path: Path) -> sqlite3.Connection:
@@ -85,7 +90,18 @@ def inspect_database(path: Path) -> DatabaseReport | None:
         raise StorageError(f"Cannot read the database at {path}: {exc}.") from None
     finally:
         conn.close()
-    return DatabaseReport(path, _size(path), _size(path.with_name(path.name + "-wal")), version, rows)
+    return DatabaseReport(str(path), _size(path), _size(path.with_name(path.name + "-wal")), version, rows)
+
+
+def _partial_next_to(target: Path) -> Path:
+    """The file a backup is written into before it is renamed to `target` (folders created)."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"Cannot create the folder for {target}: {exc.strerror or exc}.") from None
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    return partial
 
 
 def backup_database(source: Path, target: Path) -> int:
@@ -100,12 +116,7 @@ def backup_database(source: Path, target: Path) -> int:
     source, target = Path(source), Path(target)
     if not source.is_file():
         raise StorageError(f"There is no database at {source} to back up. Check DATABASE_PATH.")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise StorageError(f"Cannot create the folder for {target}: {exc.strerror or exc}.") from None
-    partial = target.with_name(target.name + ".partial")
-    partial.unlink(missing_ok=True)
+    partial = _partial_next_to(target)
     src = _open_read_only(source)
     try:
         _create_private(partial)  # it holds every member's data: private from its first byte
@@ -152,9 +163,14 @@ def backup_into_folder(source: Path, folder: Path, now: datetime) -> tuple[Path,
     backup of the same second exists. The name is claimed by creating the file, so two backups
     running at once never write to the same one.
     """
-    source, folder = Path(source), Path(folder)
+    source = Path(source)
     if not source.is_file():
         raise StorageError(f"There is no database at {source} to back up. Check DATABASE_PATH.")
+    return _into_folder(Path(folder), now, ".sqlite3", lambda target: backup_database(source, target))
+
+
+def _into_folder(folder: Path, now: datetime, suffix: str, copy: Callable[[Path], int]) -> tuple[Path, int]:
+    """Claim a new dated file in `folder` and `copy` the database into it; see `backup_into_folder`."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
@@ -163,7 +179,7 @@ def backup_into_folder(source: Path, folder: Path, now: datetime) -> tuple[Path,
         raise StorageError(f"Cannot create the folder {folder}: {exc.strerror or exc}.") from None
     stem = now.strftime("studybot-%Y%m%d-%H%M%S")
     for n in range(1, 1000):
-        target = folder / (f"{stem}.sqlite3" if n == 1 else f"{stem}-{n}.sqlite3")
+        target = folder / (f"{stem}{suffix}" if n == 1 else f"{stem}-{n}{suffix}")
         try:
             _create_private(target)
         except FileExistsError:
@@ -174,9 +190,120 @@ def backup_into_folder(source: Path, folder: Path, now: datetime) -> tuple[Path,
     else:
         raise StorageError(f"{folder} already holds 999 backups from {now:%Y-%m-%d %H:%M:%S}.")
     try:
-        return target, backup_database(source, target)
+        return target, copy(target)
     except BaseException:
         with contextlib.suppress(OSError):
             if target.stat().st_size == 0:  # still the empty claim: nothing was copied
                 target.unlink()
         raise
+
+
+# --- PostgreSQL ----------------------------------------------------------------------------------
+
+PG_DUMP_MISSING = (
+    "pg_dump is not installed, and a backup of PostgreSQL needs it: install PostgreSQL's client tools "
+    "(Debian or Ubuntu: apt-get install postgresql-client; the server's major version or newer), "
+    "or back the database up with your hosting provider's tools."
+)
+
+
+async def inspect_postgres(url: str) -> DatabaseReport:
+    """Schema version, size and rows per table of the PostgreSQL database at `url`.
+
+    Read-only twice over: the session refuses writes, and every count is read in one
+    repeatable-read transaction, so they belong to one snapshot. An empty database (the bot has
+    not started on it yet) is at version 0 with no tables. Raises StorageError with one line.
+    """
+    import asyncpg
+
+    from bot.storage.postgres import connect, describe_url, hide_secrets
+
+    where = describe_url(url)
+    conn = await connect(url, read_only=True)
+    try:
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            server = await conn.fetchval("SHOW server_version")
+            size = await conn.fetchval("SELECT pg_database_size(current_database())")
+            version = 0
+            if await conn.fetchval("SELECT to_regclass('schema_version') IS NOT NULL"):
+                version = await conn.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_version")
+            names = [
+                r[0]
+                for r in await conn.fetch(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+                    " AND tablename <> 'schema_version' ORDER BY tablename"
+                )
+            ]
+            rows = {name: await conn.fetchval(f'SELECT COUNT(*) FROM "{name}"') for name in names}
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+        raise StorageError(f"Cannot read the database at {where}: {hide_secrets(str(exc), url)}.") from None
+    finally:
+        await conn.close()
+    return DatabaseReport(where, size, 0, version, rows, server=server.split()[0])
+
+
+def _pg_tool(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        raise StorageError(PG_DUMP_MISSING if name == "pg_dump" else f"{name} is not installed.")
+    return found
+
+
+def _tool_error(stderr: str, url: str) -> str:
+    """pg_dump's own message, on one line and without a password."""
+    from bot.storage.postgres import hide_secrets
+
+    lines = [
+        line.strip().removeprefix("pg_dump: error: ").removeprefix("pg_dump: ") for line in stderr.splitlines()
+    ]
+    return hide_secrets(" ".join(line for line in lines if line), url) or "no message"
+
+
+def backup_postgres(url: str, target: Path) -> int:
+    """Dump the PostgreSQL database at `url` into the new file `target` with `pg_dump` (custom
+    format: restore with `pg_restore`). pg_dump reads one snapshot, so the bot may keep writing.
+
+    The dump goes into a file created private (0600) before pg_dump writes its first byte, next to
+    `target`, and is renamed once `pg_restore --list` has read it back whole. The password reaches
+    pg_dump through PGPASSWORD, never its command line. Returns the size in bytes.
+    """
+    from bot.storage.postgres import describe_url, without_password
+
+    target = Path(target)
+    pg_dump = _pg_tool("pg_dump")
+    partial = _partial_next_to(target)
+    dsn, password = without_password(url)
+    env = {**os.environ, "PGCONNECT_TIMEOUT": os.environ.get("PGCONNECT_TIMEOUT", "10")}
+    if password is not None:
+        env["PGPASSWORD"] = password
+    try:
+        _create_private(partial)
+        dump = [pg_dump, "--format=custom", "--no-password", f"--file={partial}", f"--dbname={dsn}"]
+        done = subprocess.run(dump, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        if done.returncode != 0:
+            raise StorageError(
+                f"pg_dump could not back up {describe_url(url)}: {_tool_error(done.stderr, url)}; "
+                f"{target} was not written."
+            )
+        pg_restore = shutil.which("pg_restore")
+        if pg_restore is not None:  # it comes with pg_dump; read the archive back as a restore would
+            check = subprocess.run([pg_restore, "--list", str(partial)], capture_output=True, text=True)
+            if check.returncode != 0:
+                raise StorageError(
+                    f"The dump failed its check (pg_restore --list: {_tool_error(check.stderr, url)}); "
+                    f"{target} was not written."
+                )
+        os.replace(partial, target)
+    except OSError as exc:
+        raise StorageError(f"Cannot write {target}: {exc.strerror or exc}.") from None
+    finally:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+    return target.stat().st_size
+
+
+def backup_postgres_into_folder(url: str, folder: Path, now: datetime) -> tuple[Path, int]:
+    """`backup_postgres` into a new dated file studybot-YYYYmmdd-HHMMSS.pgdump in `folder`, named
+    as `backup_into_folder` names SQLite's copies."""
+    _pg_tool("pg_dump")  # before any folder or file is made
+    return _into_folder(Path(folder), now, ".pgdump", lambda target: backup_postgres(url, target))

@@ -13,7 +13,7 @@ import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, unquote_plus, urlencode, urlsplit
 
 from bot.storage.database import MIGRATIONS_DIR, Migration, MigrationError, StorageError, load_migrations
 from bot.storage.sql import numbered
@@ -38,6 +38,90 @@ def describe_url(url: str) -> str:
 
 def is_postgres_url(url: str | None) -> bool:
     return bool(url) and urlsplit(url).scheme in ("postgres", "postgresql")
+
+
+def _passwords(url: str) -> list[tuple[str, str]]:
+    """The passwords a URL carries, each as written and decoded: after the user name, or as
+    `?password=` (libpq allows both)."""
+    parts = urlsplit(url)
+    found = [(parts.password, unquote(parts.password))] if parts.password is not None else []
+    for pair in parts.query.split("&"):
+        key, _, value = pair.partition("=")
+        if unquote_plus(key) == "password":
+            found.append((value, unquote_plus(value)))
+    return found
+
+
+def url_secrets(url: str) -> tuple[str, ...]:
+    """The password of a database URL as written and decoded: what no message may show."""
+    return tuple(dict.fromkeys(s for pair in _passwords(url) for s in pair if s))
+
+
+def without_password(url: str) -> tuple[str, str | None]:
+    """`url` with its password taken out, and the (decoded) password: tools such as pg_dump get it
+    through PGPASSWORD, never on a command line that `ps` shows to every user of the machine."""
+    passwords = _passwords(url)
+    if not passwords:
+        return url, None
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if parts.password is not None:
+        netloc = f"{parts.username or ''}@{netloc.rsplit('@', 1)[1]}"
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "password"])
+    return parts._replace(netloc=netloc, query=query).geturl(), passwords[0][1]
+
+
+def hide_secrets(text: str, url: str) -> str:
+    """`text` (an error message) with the URL shown as host:port/dbname and no password anywhere."""
+    text = text.replace(url, describe_url(url))
+    for secret in url_secrets(url):
+        text = text.replace(secret, "[hidden]")
+    return text
+
+
+CONNECT_ERRORS_HINT = (
+    "Check DATABASE_URL (host, port, database name, user and password) and that the server is running."
+)
+
+
+def _reason(exc: BaseException) -> str:
+    """What went wrong, in words an operator can act on (the server's own message otherwise)."""
+    import socket
+
+    if isinstance(exc, socket.gaierror):
+        return "the host name cannot be found"
+    if isinstance(exc, ConnectionRefusedError):
+        return "nothing accepts connections at that host and port (connection refused)"
+    if isinstance(exc, TimeoutError):
+        return f"no answer within {CONNECT_TIMEOUT:.0f} s"
+    return str(exc)
+
+
+def connect_failure(url: str, exc: BaseException) -> StorageError:
+    """The one line an operator sees when the database at `url` cannot be reached or refuses us."""
+    reason = hide_secrets(_reason(exc), url) or type(exc).__name__
+    return StorageError(f"Cannot connect to PostgreSQL at {describe_url(url)}: {reason}. {CONNECT_ERRORS_HINT}")
+
+
+def connect_errors() -> tuple[type[BaseException], ...]:
+    """What asyncpg raises when it cannot connect: a refused or unknown host, a wrong password,
+    a missing database, a time-out, a malformed URL."""
+    import asyncpg
+
+    return (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError)
+
+
+async def connect(url: str, *, read_only: bool = False):
+    """One asyncpg connection for an operator's command (`check`, `migrate-data`); raises
+    StorageError with one line (never the password). `read_only` makes the whole session refuse
+    writes, so a report can never change the database."""
+    import asyncpg
+
+    settings = {"default_transaction_read_only": "on"} if read_only else None
+    try:
+        return await asyncpg.connect(url, timeout=CONNECT_TIMEOUT, server_settings=settings)
+    except connect_errors() as exc:
+        raise connect_failure(url, exc) from None
 
 
 def _rowcount(status: str) -> int:
@@ -120,12 +204,8 @@ class PostgresDatabase:
                 command_timeout=60,
                 reset=_keep_session,
             )
-        except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
-            reason = str(exc).replace(url, describe_url(url)) or type(exc).__name__
-            raise StorageError(
-                f"Cannot connect to PostgreSQL at {describe_url(url)}: {reason}. Check DATABASE_URL "
-                "(host, port, database name, user and password) and that the server is running."
-            ) from None
+        except connect_errors() as exc:
+            raise connect_failure(url, exc) from None
         return cls(pool, url)
 
     # ------------------------------------------------------------------ statements outside a transaction

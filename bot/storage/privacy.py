@@ -24,6 +24,12 @@ PERSONAL: tuple[tuple[str, str], ...] = (
     ("study_reviews", "user_id"),
     ("study_tests", "user_id"),
     ("study_matches", "user_id"),
+    # Class reports: the member's figures per server and day, and their progress on assignments.
+    # Deleting the answers above also takes them out of the per-term class figures (triggers).
+    ("report_students", "user_id"),
+    ("report_days", "user_id"),
+    ("report_term_students", "user_id"),
+    ("assignment_work", "user_id"),
     ("learn_terms", "user_id"),
     ("learn_answers", "user_id"),
     ("learn_sessions", "user_id"),
@@ -33,6 +39,17 @@ SHARED: tuple[tuple[str, str], ...] = (
     ("quiz_rounds", "started_by"),
     ("quiz_schedules", "created_by"),
     ("server_decks", "created_by"),
+    ("assignments", "created_by"),
+)
+#: What a report shows next to the member's own rows, exported so the export holds everything a
+#: report can say about them (an assignment they never started shows as missing): the assignments
+#: of every server whose class they are in. Neither counted nor changed by forget.
+CONTEXT: tuple[tuple[str, str], ...] = (
+    (
+        "class_assignments",
+        "SELECT a.* FROM assignments AS a JOIN report_students AS s ON s.guild_id = a.guild_id"
+        " WHERE s.user_id = ? ORDER BY a.guild_id, a.number",
+    ),
 )
 #: The id left in a shared row after its creator asked to be forgotten (no Discord id is 0).
 NOBODY = 0
@@ -65,10 +82,15 @@ class PrivacyRepo:
         without the write lock, so nobody's quiz answers wait for a big export.
         """
         async with self.db.snapshot() as snap:
-            return {
+            present = await self._present(snap)
+            tables = {
                 table: await snap.fetchall(f"SELECT * FROM {table} WHERE {column} = ?", (user_id,))
-                for table, column in await self._present(snap)
+                for table, column in present
             }
+            if any(table == "report_students" for table, _ in present):  # an older schema has no reports
+                for name, sql in CONTEXT:
+                    tables[name] = await snap.fetchall(sql, (user_id,))
+            return tables
 
     async def forget(self, user_id: int) -> dict[str, int]:
         """Delete the member's own rows and remove their id from shared rows, in ONE transaction.

@@ -41,6 +41,7 @@ class AnswerRow:
     elapsed_ms: int
     answered_at_ms: int
     periods: tuple[str, ...]  # leaderboard buckets this answer counts in
+    given: str | None = None  # the option's text or the typed answer (reports: the wrong answers given)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +68,7 @@ class ActiveRound:
 
 _INSERT_ANSWER = (
     "INSERT INTO quiz_answers (round_id, question_no, user_id, guild_id, card_id, choice, correct, points,"
-    " elapsed_ms, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " elapsed_ms, answered_at, given) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _ADD_TOTALS = (
     "INSERT INTO quiz_totals (guild_id, period, user_id, points, correct, answered) VALUES (?, ?, ?, ?, ?, 1)"
@@ -76,31 +77,53 @@ _ADD_TOTALS = (
 )
 
 
+_DELETE_ANSWER = "DELETE FROM quiz_answers WHERE round_id = ? AND question_no = ? AND user_id = ?"
+_TAKE_FROM_TOTALS = (
+    "UPDATE quiz_totals SET points = quiz_totals.points - ?, correct = quiz_totals.correct - ?,"
+    " answered = quiz_totals.answered - 1 WHERE guild_id = ? AND period = ? AND user_id = ?"
+)
+
+
+def _answer_params(r: AnswerRow) -> tuple:
+    """The values of _INSERT_ANSWER, in its column order."""
+    return (
+        r.round_id,
+        r.question_no,
+        r.user_id,
+        r.guild_id,
+        r.card_id,
+        r.choice,
+        int(r.correct),
+        r.points,
+        r.elapsed_ms,
+        r.answered_at_ms,
+        r.given,
+    )
+
+
 async def write_answers(db: Database, rows: list[AnswerRow]) -> None:
     """Store answers and add them to the running totals, all in one transaction."""
     async with db.transaction() as tx:
-        await tx.executemany(
-            _INSERT_ANSWER,
-            [
-                (
-                    r.round_id,
-                    r.question_no,
-                    r.user_id,
-                    r.guild_id,
-                    r.card_id,
-                    r.choice,
-                    int(r.correct),
-                    r.points,
-                    r.elapsed_ms,
-                    r.answered_at_ms,
-                )
-                for r in rows
-            ],
-        )
+        await tx.executemany(_INSERT_ANSWER, [_answer_params(r) for r in rows])
+        # Totals rows in one order everywhere (round ends too): on PostgreSQL two writers of one
+        # server's totals then wait for each other instead of deadlocking.
         await tx.executemany(
             _ADD_TOTALS,
-            [(r.guild_id, p, r.user_id, r.points, int(r.correct)) for r in rows for p in r.periods],
+            sorted((r.guild_id, p, r.user_id, r.points, int(r.correct)) for r in rows for p in r.periods),
         )
+
+
+async def withdraw_answer(db: Database, row: AnswerRow) -> bool:
+    """Take back a stored answer whose member was never told it counted: the row goes, and its
+    points come off the running totals. False when it was not there (nothing changed)."""
+    async with db.transaction() as tx:
+        if not await tx.execute(_DELETE_ANSWER, (row.round_id, row.question_no, row.user_id)):
+            return False
+        await tx.executemany(
+            _TAKE_FROM_TOTALS,
+            [(row.points, int(row.correct), row.guild_id, p, row.user_id) for p in row.periods],
+        )
+    return True
 
 
 class AnswerWriter:
@@ -118,11 +141,20 @@ class AnswerWriter:
 
     async def record(self, row: AnswerRow) -> None:
         """Durably store one answer (raises if the write failed; nothing of it was stored then)."""
+        await self.submit(row)
+
+    def submit(self, row: AnswerRow) -> asyncio.Future[None]:
+        """Queue one answer; the future is done once it is committed (or failed: then nothing of it
+        was stored). The caller may wait for it with a time limit."""
         future = asyncio.get_running_loop().create_future()
         self._pending.append((row, future))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush(), name="quiz-answer-writer")
-        await future
+        return future
+
+    async def withdraw(self, row: AnswerRow) -> bool:
+        """Take back a committed answer (see `withdraw_answer`)."""
+        return await withdraw_answer(self.db, row)
 
     async def _flush(self) -> None:
         while self._pending:
@@ -219,7 +251,7 @@ class QuizRepo:
                 "INSERT INTO quiz_totals (guild_id, period, user_id, rounds_played, rounds_won) VALUES (?, ?, ?, 1, ?)"
                 " ON CONFLICT (guild_id, period, user_id) DO UPDATE SET rounds_played = quiz_totals.rounds_played + 1,"
                 " rounds_won = quiz_totals.rounds_won + excluded.rounds_won",
-                [(guild_id, p, uid, int(won)) for uid, won in players for p in periods],
+                sorted((guild_id, p, uid, int(won)) for uid, won in players for p in periods),  # see write_answers
             )
 
     async def interrupt_active_rounds(

@@ -11,6 +11,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import fsrs
 from fsrs import Rating, State
 
 from bot.core import progress as prog
@@ -20,18 +21,28 @@ from bot.storage.database import Database
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
-_CARD_COLUMNS = "card_id, state, step, stability, difficulty, due, last_review"
+_CARD_COLUMNS = "card_id, state, step, stability, difficulty, due, last_review, lapses"
 _UPSERT_CARD = (
     "INSERT INTO study_cards (user_id, card_id, state, step, stability, difficulty, due, last_review,"
-    " introduced_at, introduced_via) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " introduced_at, introduced_via, lapses) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT (user_id, card_id) DO UPDATE SET state = excluded.state, step = excluded.step,"
     " stability = excluded.stability, difficulty = excluded.difficulty, due = excluded.due,"
-    " last_review = excluded.last_review"
+    " last_review = excluded.last_review, lapses = excluded.lapses"
 )
 _INSERT_REVIEW = (
     "INSERT INTO study_reviews (user_id, card_id, guild_id, raw_rating, rating, source, reviewed_at,"
-    " elapsed_s, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " elapsed_s, duration_ms, given) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+
+
+def member_lock(user_id: int) -> str:
+    """The `tx.lock` key of one member's study, taken before a card is read for a rating. Their
+    ratings are then applied one at a time (never two on the same old state), and their review
+    log grows in commit order, also across processes: a log id seen as the latest has no older
+    id committing after it (`review_head`, `reviewed_since`). One key per member, not per card:
+    a transaction that rates several of one member's cards (Learn's "Add to /review") can
+    never wait in a cycle with another."""
+    return f"study:{user_id}"
 
 
 def _review_rows(
@@ -43,6 +54,7 @@ def _review_rows(
     raw_rating: int | None,
     source: str,
     duration_ms: int | None,
+    given: str | None = None,
 ) -> tuple[tuple, tuple]:
     """The study_cards upsert and the study_reviews insert parameters of one rating applied at `at`
     (the log keeps `at` to the millisecond; the card state keeps whole seconds)."""
@@ -51,9 +63,9 @@ def _review_rows(
     elapsed = None if outcome.elapsed is None else int(outcome.elapsed.total_seconds())
     log_row = (
         user_id, card_id, guild_id, raw_rating, int(outcome.rating), source, _ms(at),
-        elapsed, duration_ms,
+        elapsed, duration_ms, given,
     )  # fmt: skip
-    return (*card_row, reviewed, reviewed, source), log_row
+    return (*card_row, reviewed, reviewed, source, new.lapses), log_row
 
 
 def _ms(at: datetime) -> int:
@@ -75,8 +87,10 @@ def _from_ms(value: int) -> datetime:
 
 
 def _card(row) -> CardState:
-    card_id, state, step, stability, difficulty, due, last_review = row
-    return CardState(card_id, State(state), step, stability, difficulty, _from_secs(due), _from_secs(last_review))
+    card_id, state, step, stability, difficulty, due, last_review, lapses = row
+    return CardState(
+        card_id, State(state), step, stability, difficulty, _from_secs(due), _from_secs(last_review), lapses
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,14 +142,19 @@ class StudyRepo:
         guild_id: int | None,
         now: datetime,
         *,
+        scheduler: fsrs.Scheduler,
         rating: Rating | None = None,
         duration_ms: int | None = None,
+        given: str | None = None,
     ) -> ReviewOutcome:
         """Rate a card: read its state, apply FSRS, upsert the card and log the review, in ONE transaction.
 
         Give `raw_rating` (1-5, mapped by `srs.map_rating`) for a flashcard review, or leave it
         None and give `rating` (e.g. `srs.rating_for_answer(correct)`) for a quiz or test
-        answer. Returns the outcome; `outcome.state` is the stored state.
+        answer. `scheduler` is the server's (`srs.scheduler(parameters, retention)`; the
+        defaults in DMs). `given`: what a /test answer gave (the option's text or what was
+        typed), which marks the log row as a practice-test answer for class reports.
+        Returns the outcome; `outcome.state` is the stored state.
         Raises `BadInput` for a raw rating outside 1-5 and ValueError for an unknown source.
         """
         if source not in srs.SOURCES:
@@ -151,29 +170,45 @@ class StudyRepo:
         at = _from_ms(_ms(now))  # what the log keeps, so a replay sees the same time
         rng = srs.review_rng(user_id, card_id, at)
         async with self.db.transaction() as tx:
-            # One rating of a card at a time, also across processes sharing a PostgreSQL database.
-            await tx.lock(f"card:{user_id}:{card_id}")
+            # One rating at a time per member, also across processes sharing a PostgreSQL database.
+            await tx.lock(member_lock(user_id))
             row = await tx.fetchone(
                 f"SELECT {_CARD_COLUMNS} FROM study_cards WHERE user_id = ? AND card_id = ?", (user_id, card_id)
             )
-            outcome = srs.apply_rating(card_id, _card(row) if row else None, mapped, at, rng)
+            outcome = srs.apply_rating(card_id, _card(row) if row else None, mapped, at, rng, scheduler=scheduler)
             card_row, log_row = _review_rows(
-                user_id, card_id, outcome, at, guild_id, raw_rating, source, duration_ms
+                user_id, card_id, outcome, at, guild_id, raw_rating, source, duration_ms, given
             )
             await tx.execute(_UPSERT_CARD, card_row)
             await tx.execute(_INSERT_REVIEW, log_row)
         return outcome
 
     async def record_answer(
-        self, user_id: int, card_id: str, correct: bool, source: str, guild_id: int | None, now: datetime
+        self,
+        user_id: int,
+        card_id: str,
+        correct: bool,
+        source: str,
+        guild_id: int | None,
+        now: datetime,
+        *,
+        scheduler: fsrs.Scheduler,
+        given: str | None = None,
     ) -> ReviewOutcome:
         """A quiz/test answer as a review: right -> Good, wrong -> Again (raw rating stored as NULL)."""
+        rating = srs.rating_for_answer(correct)
         return await self.record_review(
-            user_id, card_id, None, source, guild_id, now, rating=srs.rating_for_answer(correct)
+            user_id, card_id, None, source, guild_id, now, scheduler=scheduler, rating=rating, given=given
         )
 
     async def record_quiz_question(
-        self, card_id: str, answers: Sequence[tuple[int, bool]], guild_id: int | None, now: datetime
+        self,
+        card_id: str,
+        answers: Sequence[tuple[int, bool]],
+        guild_id: int | None,
+        now: datetime,
+        *,
+        scheduler: fsrs.Scheduler,
     ) -> list[int]:
         """A channel quiz question's answers as reviews (right -> Good, wrong -> Again), in ONE
         transaction, for the members who already study `card_id`: a class quiz must not fill
@@ -186,7 +221,7 @@ class StudyRepo:
         members = list(correct_of)
         async with self.db.transaction() as tx:
             for user_id in sorted(members):  # in one order everywhere, so two batches never deadlock
-                await tx.lock(f"card:{user_id}:{card_id}")
+                await tx.lock(member_lock(user_id))
             rows = await tx.fetchall(
                 f"SELECT user_id, {_CARD_COLUMNS} FROM study_cards"
                 f" WHERE card_id = ? AND user_id IN ({', '.join('?' * len(members))})",
@@ -195,7 +230,8 @@ class StudyRepo:
             written = []
             for user_id, *card in rows:
                 rating = srs.rating_for_answer(correct_of[user_id])
-                outcome = srs.apply_rating(card_id, _card(card), rating, at, srs.review_rng(user_id, card_id, at))
+                rng = srs.review_rng(user_id, card_id, at)
+                outcome = srs.apply_rating(card_id, _card(card), rating, at, rng, scheduler=scheduler)
                 written.append(_review_rows(user_id, card_id, outcome, at, guild_id, None, "quiz", None))
             await tx.executemany(_UPSERT_CARD, [card_row for card_row, _ in written])
             await tx.executemany(_INSERT_REVIEW, [log_row for _, log_row in written])
@@ -209,9 +245,13 @@ class StudyRepo:
         )
         return [(Rating(rating), _from_ms(at)) for rating, at in rows]
 
-    async def replay_card(self, user_id: int, card_id: str) -> CardState | None:
-        """The card's state rebuilt from its review log alone (None if never reviewed)."""
-        return srs.replay(user_id, card_id, await self.card_history(user_id, card_id))
+    async def replay_card(
+        self, user_id: int, card_id: str, *, scheduler: fsrs.Scheduler = srs.DEFAULT_SCHEDULER
+    ) -> CardState | None:
+        """The card's state rebuilt from its review log alone (None if never reviewed), for ratings
+        all made with `scheduler`."""
+        history = await self.card_history(user_id, card_id)
+        return srs.replay(user_id, card_id, history, scheduler=scheduler)
 
     # -- review sessions: what changed since a card was shown -----------------------------
 

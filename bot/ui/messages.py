@@ -16,6 +16,14 @@ log = logging.getLogger(__name__)
 ERROR_COLOUR = discord.Colour.red()
 STORAGE_BUSY = "The bot's storage is busy right now; please try again in a moment."
 SOMETHING_WRONG = "Sorry, something went wrong on my side. Please try again in a moment."
+UNKNOWN_INTERACTION = 10062  # Discord's code for an interaction answered after its 3 seconds (or twice)
+
+
+def expired(error: BaseException) -> bool:
+    """True for Discord's "Unknown interaction": the bot answered too late (a stall, an overload).
+    An expected outcome under load, not a bug: one log line, no traceback, no second reply (it
+    would be refused the same way)."""
+    return isinstance(error, discord.NotFound) and error.code == UNKNOWN_INTERACTION
 
 
 def clip(text: str, limit: int) -> str:
@@ -52,8 +60,11 @@ async def reply_error(interaction: discord.Interaction, text: str) -> None:
     """A friendly ephemeral error. Never raises: the member already has a problem."""
     try:
         await reply(interaction, clip(f"⚠️ {text}", 2000), ephemeral=True)  # never over Discord's limit
-    except discord.HTTPException:
-        log.warning("could not deliver an error reply to user %s", interaction.user.id, exc_info=True)
+    except discord.HTTPException as exc:
+        if expired(exc):
+            log.warning("could not deliver an error reply to user %s: %s", interaction.user.id, exc)
+        else:
+            log.warning("could not deliver an error reply to user %s", interaction.user.id, exc_info=True)
 
 
 @asynccontextmanager
@@ -83,5 +94,10 @@ async def component_errors(interaction: discord.Interaction, what: str) -> Async
     except StudyBotError as exc:
         await reply_error(interaction, str(exc))
     except Exception as exc:
+        if expired(exc):
+            log.warning(
+                "%s: too late (guild=%s user=%s): %s", what, interaction.guild_id, interaction.user.id, exc
+            )
+            return
         log.exception("%s failed (guild=%s user=%s)", what, interaction.guild_id, interaction.user.id)
         await reply_error(interaction, failure_text(exc))

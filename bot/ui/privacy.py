@@ -28,12 +28,20 @@ KINDS = {
     "learn_terms": "Terms in /learn and their stage",
     "learn_answers": "/learn answers waiting to go into your reviews",
     "learn_sessions": "Your /learn session",
+    "report_students": "Your figures in each server's class report",
+    "report_days": "Your figures per day in each server's class report",
+    "report_term_students": "The terms you answered in each server, and when last",
+    "assignment_work": "Your progress on assignments",
     "quiz_rounds": "Quiz rounds you started",
     "quiz_schedules": "Scheduled quizzes you created",
     "server_decks": "Decks you imported",
+    "assignments": "Assignments you set",
+    "class_assignments": "Assignments in your classes (what reports count your work against)",
 }
 #: Shared rows: forget keeps them for the class and removes only the member's name.
-KEPT = {"quiz_rounds", "quiz_schedules", "server_decks"}
+KEPT = {"quiz_rounds", "quiz_schedules", "server_decks", "assignments"}
+#: Exported for context only: not about the member, never deleted or changed (storage CONTEXT).
+CONTEXT = {"class_assignments"}
 
 NOT_YOURS = "This button belongs to the member who ran /privacy forget. Run it yourself to delete your data."
 CANCELLED = "👍 Cancelled: nothing was deleted."

@@ -23,12 +23,13 @@ Card = Term | OpenQuestion | ListQuestion
 REVIEW_COLOUR = discord.Colour.from_rgb(46, 134, 171)
 BACK_COLOUR = discord.Colour.from_rgb(87, 160, 92)
 DONE_COLOUR = discord.Colour.gold()
+LEECH_COLOUR = discord.Colour.orange()
 # How each 1-5 button reads: the scheduling rating it maps to (from `srs.map_rating`, so the
 # buttons follow the mapping) and how well the member knew the card. Change the words here.
-RATING_FEELINGS = {1: "forgot", 2: "almost had it", 3: "slow recall", 4: "recalled", 5: "instant"}
+RATING_FEELINGS = {1: "forgot", 2: "almost had it", 3: "got it, with effort", 4: "got it", 5: "instant"}
 #: The card's question, in the source cards' wording; the buttons below it say the scale.
 RATING_QUESTION = "How well did you know this?"
-RATING_HELP = "The lower your answer, the sooner the card comes back."
+RATING_HELP = "Forgot it: it comes back soon. Got it: it waits longer, and longest when it was instant."
 
 
 def rating_name(rating: int) -> str:
@@ -108,7 +109,7 @@ class ReviewToken:
     head: int
     scope: str
     card: str  # a card key: the card id, or "#" + a digest when the id is too long (see card_key)
-    action: str  # "s" show answer, "1".."5" rate, "x" stop
+    action: str  # "s" show answer, "1".."5" rate, "x" stop, "l" a leech studied again
 
     @property
     def custom_id(self) -> str:
@@ -127,7 +128,7 @@ class ReviewToken:
 
 TEMPLATE = (
     r"rv:(?P<owner>\d{1,20}):(?P<sid>[0-9a-z]{1,12}):(?P<n>\d{1,5}):(?P<sum>\d{1,6}):(?P<head>[0-9a-z]{1,13}):"
-    r"(?P<scope>[nd]\d{0,3}|t[0-9a-z]{1,13}):(?P<card>#[0-9a-f]{10}|[a-z0-9-]{1,90}):(?P<action>[s1-5x])"
+    r"(?P<scope>[nd]\d{0,3}|t[0-9a-z]{1,13}):(?P<card>#[0-9a-f]{10}|[a-z0-9-]{1,90}):(?P<action>[s1-5xl])"
 )
 
 
@@ -174,6 +175,14 @@ def front_view(token: ReviewToken) -> discord.ui.View:
     return view
 
 
+def study_view(token: ReviewToken) -> discord.ui.View:
+    """Under a leech shown to study again: "Studied it" moves on (nothing is rated)."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(ReviewButton(token.with_action("l"), STUDIED_LABEL, discord.ButtonStyle.primary))
+    view.add_item(ReviewButton(token.with_action("x"), "Stop", discord.ButtonStyle.secondary))
+    return view
+
+
 def back_view(token: ReviewToken) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     for rating, style in _RATING_STYLES.items():
@@ -207,13 +216,23 @@ def _hint(card: Card) -> str:
 
 
 def front_embed(
-    card: Card, deck: Deck, *, number: int, is_new: bool, due: datetime | None, scope_note: str = ""
+    card: Card,
+    deck: Deck,
+    *,
+    number: int,
+    is_new: bool,
+    due: datetime | None,
+    scope_note: str = "",
+    lapses: int = 0,
 ) -> discord.Embed:
-    """The question side of a card: new or due since when, what to do, and its topic."""
+    """The question side of a card: new or due since when, what to do, and its topic (and, for a
+    leech, that it keeps being forgotten)."""
     if is_new or due is None:
         status = f"🆕 New {_kind(card)}"
     else:
         status = f"🔁 {_kind(card).capitalize()} to review · due {relative(due)}"
+    if srs.is_leech(lapses):
+        status += f"\n{leech_line(lapses)}"
     embed = Panel(
         title=clip(card_title(card), 256), description=f"{status}\n\n{_hint(card)}", colour=REVIEW_COLOUR
     )
@@ -225,6 +244,28 @@ def front_embed(
 def back_embed(card: Card, deck: Deck, *, number: int, scope_note: str = "") -> discord.Embed:
     """The answer side: definition and example, model answer and key points, or the list's items."""
     embed = Panel(title=clip(card_title(card), 256), colour=BACK_COLOUR)
+    _answer(embed, card, deck)
+    embed.add_field(name=RATING_QUESTION, value=RATING_HELP, inline=False)
+    embed.set_footer(text=clip(f"Card {number} of this session{scope_note}", 2048))
+    return embed
+
+
+def leech_line(lapses: int) -> str:
+    """What a leech's card says about it."""
+    return f"🩹 Leech: you have forgotten this card {lapses} times."
+
+
+def study_embed(card: Card, deck: Deck, *, number: int, lapses: int, scope_note: str = "") -> discord.Embed:
+    """A leech forgotten again, shown with its answer to study instead of the bare card."""
+    embed = Panel(title=clip(f"📖 Study it again: {card_title(card)}", 256), colour=LEECH_COLOUR)
+    _answer(embed, card, deck)
+    embed.description = clip(f"{leech_line(lapses)} {STUDY_NOTE}\n\n{embed.description}", 4096)
+    embed.set_footer(text=clip(f"Card {number} of this session{scope_note}", 2048))
+    return embed
+
+
+def _answer(embed: discord.Embed, card: Card, deck: Deck) -> None:
+    """The answer of a card into `embed`: its description and fields, then the topic."""
     if isinstance(card, Term):
         embed.description = clip(card.definition, 4096)
         if card.example:
@@ -241,9 +282,6 @@ def back_embed(card: Card, deck: Deck, *, number: int, scope_note: str = "") -> 
         if card.note:
             embed.add_field(name="Note", value=clip(card.note, 1024), inline=False)
     embed.add_field(name="Topic", value=clip(deck.topic_name(card.topic), 1024), inline=True)
-    embed.add_field(name=RATING_QUESTION, value=RATING_HELP, inline=False)
-    embed.set_footer(text=clip(f"Card {number} of this session{scope_note}", 2048))
-    return embed
 
 
 def rated_line(rating: int, due: datetime) -> str:
@@ -306,6 +344,12 @@ ENDED_BY_NEWER = (
     "carry on in your latest /review."
 )
 NOT_YOURS = "This card belongs to someone else: run /review yourself."
+STUDIED_LABEL = "📖 Studied it"
+STUDY_NOTE = (
+    "Study it again now: read the answer and the example, and say them in your own words. "
+    "It comes back soon without the answer, to test you."
+)
+STUDIED_NOTE = "📖 Studied. That card comes back soon without its answer."
 STALE_CARD = (
     "That card was already answered, so nothing changed. Use the buttons on the card showing now, "
     "or run /review to pick up where you left off."

@@ -11,8 +11,9 @@ from datetime import date
 from pathlib import Path
 
 # The end-to-end benchmarks (the real bot process over sockets against the stand-in) come first:
-# they measure what members feel. The internal ones follow, start-up last.
-END_TO_END = ("interactions", "ready")
+# they measure what members feel. Then the lookup against its fair peers; the internal ones follow
+# (rows marked "(internal)": parts of the bot without Discord, kept to find a regression), start-up last.
+END_TO_END = ("interactions", "ready", "lookup")
 
 # Every tests/bench/bench_NAME.py with a `run(quick: bool) -> list[Row]`.
 BENCHMARKS = tuple(

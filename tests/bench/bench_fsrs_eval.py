@@ -7,7 +7,8 @@ each review at least a day after the card's previous one, log loss and RMSE(bins
   - FSRS-6 with parameters fitted by fsrs-rs-python on the earlier splits (`bot.core.fsrs_fit`),
   - SM-2 as srs-benchmark defines it, and AVG (a constant: the earlier splits' recall rate).
 Then: from how many reviews fitted parameters beat the defaults on the later reviews, what the
-1-5 rating mapping does to this log, and the old synthetic log as one extra row.
+1-5 rating mapping does to this log (the mapping before issue 14 against the one now), and the old
+synthetic log as one extra row.
 """
 
 from __future__ import annotations
@@ -96,8 +97,16 @@ def _threshold_rows(reviews: list[Review]) -> list[Row]:
     return rows
 
 
-def _good_as_hard(reviews: Sequence[Review]) -> list[Review]:
-    return [Review(r.card, r.at, int(Rating.Hard)) if r.rating == Rating.Good else r for r in reviews]
+#: The 1-5 mapping before issue 14, kept here to compare: 3 was Hard.
+OLD_MAPPING = {1: Rating.Again, 2: Rating.Again, 3: Rating.Hard, 4: Rating.Good, 5: Rating.Easy}
+
+
+def _as_pressed(reviews: Sequence[Review], good_as: int, mapping) -> list[Review]:
+    """The log as the bot would record it if its learner had pressed our 1-5 buttons: a forgotten
+    card 1, a recall with effort (Anki's Hard) 3, an ordinary recall (Anki's Good) `good_as`, an
+    instant one 5; each press turned into FSRS's rating by `mapping`."""
+    press = {Rating.Again: 1, Rating.Hard: 3, Rating.Good: good_as, Rating.Easy: 5}
+    return [Review(r.card, r.at, int(mapping(press[Rating(r.rating)]))) for r in reviews]
 
 
 def _median_stability(reviews: Sequence[Review]) -> float:
@@ -110,24 +119,38 @@ def _median_stability(reviews: Sequence[Review]) -> float:
 
 
 def _mapping_rows(reviews: list[Review]) -> list[Row]:
-    relabelled = _good_as_hard(reviews)
-    recorded, as_hard = (
-        fsrs_fit.evaluate(fsrs_fit.DEFAULT_PARAMETERS, r, day_start=REVLOG_DAY_START)
-        for r in (reviews, relabelled)
-    )
+    old, new = OLD_MAPPING.__getitem__, srs.map_rating
     good = sum(r.rating == Rating.Good for r in reviews)
-    return [
+    successes = sum(r.rating > Rating.Again for r in reviews)
+    rows = [
         Row(
-            f"rating mapping: median card stability (= interval at 90% retention) after replaying the real "
-            f"log with the bot's scheduler, its {good:,} Good ratings as recorded vs entered as Hard",
-            f"{_median_stability(reviews):.1f} vs {_median_stability(relabelled):.1f} days",
-        ),
-        Row(
-            f"rating mapping: FSRS-6 default log loss / RMSE(bins) on all {recorded.count:,} long-term "
-            "reviews, Good as recorded vs entered as Hard",
-            f"{_pair(recorded)} vs {_pair(as_hard)}",
-        ),
+            f"rating mapping: the real log's learner rated {good:,} of {successes:,} successes Good (Anki's "
+            "ordinary success); median card stability (= interval at 90% retention) after replaying the log "
+            "with the bot's scheduler, as recorded",
+            f"{_median_stability(reviews):.1f} days",
+        )
     ]
+    for good_as in (3, 4):
+        stability = {
+            name: _median_stability(_as_pressed(reviews, good_as, mapping))
+            for name, mapping in (("old", old), ("new", new))
+        }
+        scores = {
+            name: fsrs_fit.evaluate(
+                fsrs_fit.DEFAULT_PARAMETERS, _as_pressed(reviews, good_as, mapping), day_start=REVLOG_DAY_START
+            )
+            for name, mapping in (("old", old), ("new", new))
+        }
+        rows.append(
+            Row(
+                f"rating mapping: ordinary successes pressed as {good_as}: median stability, old mapping "
+                "(1-2 Again, 3 Hard, 4 Good, 5 Easy) vs new (1-2 Again, 3-4 Good, 5 Easy); FSRS-6 default "
+                f"log loss / RMSE(bins) on all {scores['new'].count:,} long-term reviews, old vs new",
+                f"{stability['old']:.1f} vs {stability['new']:.1f} days; "
+                f"{_pair(scores['old'])} vs {_pair(scores['new'])}",
+            )
+        )
+    return rows
 
 
 def _synthetic_row(quick: bool) -> Row:

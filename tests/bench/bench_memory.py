@@ -101,22 +101,22 @@ def run(quick: bool = False) -> list[Row]:
     running, held = figures["running"], figures["held"]
     return [
         Row(
-            "bot start-up without the gateway (create_bot + setup_hook: deck, index, database, cogs)",
+            "(internal) bot set-up without the gateway (create_bot + setup_hook: deck, index, database, cogs)",
             f"{figures['set-up ms']:.0f} ms",
         ),
         Row(
-            "bot RSS after set-up (built-in deck, every cog), 10,000 servers in the database",
+            "(internal) bot RSS after set-up, no gateway (no discord.py guild cache), 10,000 servers in the database",
             f"{figures['set up']['now']:.0f} MB (imports alone {figures['imported']['now']:.0f} MB)",
         ),
         Row(
-            "bot RSS running with 10,000 servers' settings read (each server's zone, daily term, "
+            "(internal) bot RSS, no gateway (no discord.py guild cache), with 10,000 servers' settings read (each server's zone, daily term, "
             f"quiz schedules and deck; a tick of {sum(figures['tick']):,} due rows): now / peak",
             f"{running['now']:.0f} / {running['peak']:.0f} MB",
             f"<= {LIMIT_MB} MB",
             running["peak"] <= LIMIT_MB,
         ),
         Row(
-            f"  worst case, not done by the bot: all {held[0]:,} daily terms and {held[1]:,} quiz schedules"
+            f"  (internal) worst case, not done by the bot: all {held[0]:,} daily terms and {held[1]:,} quiz schedules"
             " held at once",
             f"{figures['all at once']['now']:.0f} MB",
         ),

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 
 from content.model import Term
 
+#: What "committed" means in the rows that write: the bot's default SQLite durability.
+DURABILITY = "SQLite WAL, synchronous=NORMAL: survives a crash of the bot, not a power cut"
+
 
 @dataclass
 class Row:

@@ -65,7 +65,12 @@ def simulate(learners: int, cards_each: int, days: int, seed: int = 7) -> Iterat
                     true_s = max(0.5, LAPSE * true_s)
                 history.append((at, raw))
                 state = srs.apply_rating(
-                    str(card), state, srs.map_rating(raw), at, srs.review_rng(learner, str(card), at)
+                    str(card),
+                    state,
+                    srs.map_rating(raw),
+                    at,
+                    srs.review_rng(learner, str(card), at),
+                    scheduler=srs.DEFAULT_SCHEDULER,
                 ).state
                 last = at
                 if state.state != State.Review:  # learning steps: a few minutes after they are due

@@ -64,7 +64,12 @@ def simulate(
                 memory_before = before.review_card(memory_before or fsrs.Card(card_id=0, due=at), rating, at)[0]
                 memory_after = after.review_card(memory_after or fsrs.Card(card_id=0, due=at), rating, at)[0]
                 state = srs.apply_rating(
-                    card_id, state, Rating(rating), at, srs.review_rng(user_id, card_id, at)
+                    card_id,
+                    state,
+                    Rating(rating),
+                    at,
+                    srs.review_rng(user_id, card_id, at),
+                    scheduler=srs.DEFAULT_SCHEDULER,
                 ).state
                 if state.state != State.Review:  # learning steps: a few minutes after they are due
                     at = state.due + timedelta(minutes=rng.expovariate(1 / 5))

@@ -74,6 +74,9 @@ def test_a_typo_the_quiz_judge_forgives_finds_the_term(deck, query, expected):
         ("cusomter", "customer"),
         ("customer servicea", "customer-service"),  # one edit from two terms: the member chooses
         ("lifetme", "customer-lifetime-value"),
+        ("persona", "customer-persona"),  # a whole word of a name before part of a word of others
+        ("journey customer", "customer-journey"),  # all of its words matched before a longer name
+        ("empathy customer", "customer-empathy"),
     ],
 )
 def test_did_you_mean_lists_the_closest_term_first(deck, query, first):

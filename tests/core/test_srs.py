@@ -16,7 +16,9 @@ NOW = datetime(2026, 3, 10, 15, 30, tzinfo=UTC)
 
 
 def rate(raw: int, state: CardState | None = None, now: datetime = NOW, card_id: str = "clv") -> srs.ReviewOutcome:
-    return srs.apply_rating(card_id, state, srs.map_rating(raw), now, random.Random(1))
+    return srs.apply_rating(
+        card_id, state, srs.map_rating(raw), now, random.Random(1), scheduler=srs.DEFAULT_SCHEDULER
+    )
 
 
 def studied(card_id: str, due: datetime, stability: float = 5.0, state: State = State.Review) -> CardState:
@@ -29,10 +31,18 @@ def studied(card_id: str, due: datetime, stability: float = 5.0, state: State = 
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [(1, Rating.Again), (2, Rating.Again), (3, Rating.Hard), (4, Rating.Good), (5, Rating.Easy)],
+    [(1, Rating.Again), (2, Rating.Again), (3, Rating.Good), (4, Rating.Good), (5, Rating.Easy)],
 )
 def test_each_raw_rating_maps_to_its_fsrs_rating(raw, expected):
+    # 3 was Hard until issue 14: an ordinary success pressed as 3 got much shorter intervals.
     assert srs.map_rating(raw) is expected
+
+
+def test_a_3_schedules_like_a_4_and_never_like_hard():
+    card = rate(5).state
+    assert rate(3, card, card.due).state == rate(4, card, card.due).state
+    hard = srs.apply_rating("clv", card, Rating.Hard, card.due, random.Random(1), scheduler=srs.DEFAULT_SCHEDULER)
+    assert rate(3, card, card.due).interval > hard.interval
 
 
 @pytest.mark.parametrize("raw", [0, 6, -1, 100, 3.0, "3", None, True])
@@ -98,15 +108,24 @@ def test_review_times_are_whole_seconds_and_must_be_aware():
 def test_the_same_review_rng_gives_the_same_fuzzed_due_date():
     card = rate(5).state
     at = card.due + timedelta(days=2)
-    first = srs.apply_rating("clv", card, Rating.Good, at, srs.review_rng(7, "clv", at))
-    again = srs.apply_rating("clv", card, Rating.Good, at, srs.review_rng(7, "clv", at))
+    first = srs.apply_rating(
+        "clv", card, Rating.Good, at, srs.review_rng(7, "clv", at), scheduler=srs.DEFAULT_SCHEDULER
+    )
+    again = srs.apply_rating(
+        "clv", card, Rating.Good, at, srs.review_rng(7, "clv", at), scheduler=srs.DEFAULT_SCHEDULER
+    )
     assert first == again
 
 
 def test_fuzz_stays_near_the_computed_interval():
     card = rate(5).state
     at = card.due
-    dues = {srs.apply_rating("clv", card, Rating.Good, at, random.Random(s)).interval.days for s in range(200)}
+    dues = {
+        srs.apply_rating(
+            "clv", card, Rating.Good, at, random.Random(s), scheduler=srs.DEFAULT_SCHEDULER
+        ).interval.days
+        for s in range(200)
+    }
     assert len(dues) > 1, "long intervals are spread out"
     assert max(dues) - min(dues) <= 0.35 * max(dues)
 
@@ -115,7 +134,9 @@ def test_replay_rebuilds_the_state_from_ratings_and_times():
     history, card, now = [], None, NOW
     for raw in (3, 4, 1, 4, 5, 4):
         rating = srs.map_rating(raw)
-        card = srs.apply_rating("nps", card, rating, now, srs.review_rng(42, "nps", now)).state
+        card = srs.apply_rating(
+            "nps", card, rating, now, srs.review_rng(42, "nps", now), scheduler=srs.DEFAULT_SCHEDULER
+        ).state
         history.append((rating, now))
         now = card.due + timedelta(hours=5)
     assert srs.replay(42, "nps", history) == card

@@ -49,6 +49,7 @@ TEXT_OPTIONS = [
     ("test", "topic", {}, "alice"),
     ("match play", "topic", {}, "alice"),
     ("settings timezone", "zone", {}, "teacher"),
+    ("settings retention", "value", {}, "teacher"),
     ("daily set", "time", {}, "teacher"),
     ("daily set", "topic", {"time": "09:00"}, "teacher"),
     ("schedule add", "days", {"time": "09:00"}, "teacher"),

@@ -69,7 +69,9 @@ async def test_a_whole_session_from_new_to_learned_leaves_fsrs_cards(world):
     terms = [t.id for t in deck.terms_in(TOPIC)]
     # Alice already studies one of the terms in /review: her /learn answers go into that card at once.
     known = terms[3]
-    await StudyRepo(world.bot.db).record_review(alice.id, known, 4, "review", world.guild.id, world.env.now())
+    await StudyRepo(world.bot.db).record_review(
+        alice.id, known, 4, "review", world.guild.id, world.env.now(), scheduler=srs.DEFAULT_SCHEDULER
+    )
     start = await alice.slash(world.channel, "learn", topic=TOPIC)
     assert start.ephemeral
     msg = start.response

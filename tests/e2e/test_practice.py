@@ -41,7 +41,13 @@ async def test_a_typed_wrong_answer_sends_a_known_card_back_to_again(world):
     term = deck.get(current(world, alice).question.term_id)
     # Known well three days ago: a Review card in the middle of its interval.
     known = await StudyRepo(world.bot.db).record_review(
-        alice.id, term.id, 5, "review", world.guild.id, world.env.now() - timedelta(days=3)
+        alice.id,
+        term.id,
+        5,
+        "review",
+        world.guild.id,
+        world.env.now() - timedelta(days=3),
+        scheduler=srs.DEFAULT_SCHEDULER,
     )
     assert known.state.state == State.Review and known.state.due > world.env.now()
     assert msg.embeds[0].title == "Practice test · 1/5 · Type the term"
@@ -58,7 +64,12 @@ async def test_a_typed_wrong_answer_sends_a_known_card_back_to_again(world):
         (alice.id, term.id),
     )[0]
     expected = srs.apply_rating(
-        term.id, known.state, Rating.Again, at, srs.review_rng(alice.id, term.id, at)
+        term.id,
+        known.state,
+        Rating.Again,
+        at,
+        srs.review_rng(alice.id, term.id, at),
+        scheduler=srs.DEFAULT_SCHEDULER,
     ).state
     assert (state, due, last) == (int(State.Relearning), int(expected.due.timestamp()), int(at.timestamp()))
     assert due - at.timestamp() == 600, "Again sends it to relearning: back in 10 minutes"

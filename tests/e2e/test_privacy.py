@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from discord.ext import commands
 
+from bot.core import srs
 from bot.storage.privacy import NOBODY, PERSONAL, SHARED
 from bot.storage.study import StudyRepo
 from bot.ui.privacy import CANCELLED, KINDS, NOT_YOURS, NOTHING_STORED
@@ -41,7 +42,9 @@ async def study_a_little(world, member):
     await world.env.advance_time(20)
     repo = StudyRepo(world.bot.db)
     now = world.env.now()
-    await repo.record_review(member.id, "customer-lifetime-value", 4, "review", world.guild.id, now)
+    await repo.record_review(
+        member.id, "customer-lifetime-value", 4, "review", world.guild.id, now, scheduler=srs.DEFAULT_SCHEDULER
+    )
     await repo.record_test_result(
         member.id, None, questions=3, correct=2, started_at=now - timedelta(minutes=2), finished_at=now,
         mode="typed", missed=["net-promoter-score"],

@@ -6,9 +6,11 @@ import io
 import sys
 import threading
 from datetime import timedelta
+from functools import partial
 
 from PIL import Image
 
+from bot.core import srs
 from bot.storage.study import StudyRepo
 from bot.ui.chart import MAX_HEIGHT, WIDTH, mastery_chart
 from tests.e2e.helpers import fields_of, rows, write
@@ -18,13 +20,14 @@ from tests.e2e.test_decks import UNIT3_CSV, import_deck
 async def seed(world, user_id):
     """Three days in a row of study, two older sessions, two tests and some quiz answers."""
     repo, now, guild = StudyRepo(world.bot.db), world.env.now(), world.guild.id
+    review = partial(repo.record_review, scheduler=srs.DEFAULT_SCHEDULER)
     for days_ago in (30, 20):  # two easy reviews far apart: stable for weeks (mastered)
-        await repo.record_review(user_id, "customer-loyalty", 5, "review", guild, now - timedelta(days=days_ago))
-        await repo.record_review(user_id, "customer-retention", 5, "review", guild, now - timedelta(days=days_ago))
-    await repo.record_review(user_id, "pi-build-relationships", 4, "review", guild, now - timedelta(days=2))
-    await repo.record_review(user_id, "customer-lifetime-value", 1, "review", guild, now - timedelta(days=1))
-    await repo.record_review(user_id, "follow-up", 3, "review", guild, now)
-    await repo.record_answer(user_id, "image", True, "test", guild, now)
+        await review(user_id, "customer-loyalty", 5, "review", guild, now - timedelta(days=days_ago))
+        await review(user_id, "customer-retention", 5, "review", guild, now - timedelta(days=days_ago))
+    await review(user_id, "pi-build-relationships", 4, "review", guild, now - timedelta(days=2))
+    await review(user_id, "customer-lifetime-value", 1, "review", guild, now - timedelta(days=1))
+    await review(user_id, "follow-up", 3, "review", guild, now)
+    await repo.record_answer(user_id, "image", True, "test", guild, now, scheduler=srs.DEFAULT_SCHEDULER)
     for questions, correct in ((5, 3), (5, 4)):
         await repo.record_test_result(
             user_id, guild, questions=questions, correct=correct, started_at=now, finished_at=now, mode="mixed"
@@ -39,7 +42,9 @@ async def seed(world, user_id):
 async def test_progress_figures_match_the_stored_data(world):
     alice, deck = world.alice, world.bot.deck
     await seed(world, alice.id)  # the simulated clock starts at midnight UTC: yesterday is a minute away
-    await StudyRepo(world.bot.db).record_review(world.bob.id, "image", 5, "review", None, world.env.now())
+    await StudyRepo(world.bot.db).record_review(
+        world.bob.id, "image", 5, "review", None, world.env.now(), scheduler=srs.DEFAULT_SCHEDULER
+    )
 
     result = await alice.slash(world.channel, "progress")
     assert result.ephemeral
@@ -104,7 +109,9 @@ async def test_only_the_decks_the_server_uses_are_counted(world):
     await world.teacher.slash(world.channel, "deck use", name="Unit 3", action="only")
     unit3 = await world.bot.decks.for_guild(world.guild.id)
     [moment] = [t.id for t in unit3.deck.terms if t.name == "Moment of truth"]
-    await StudyRepo(world.bot.db).record_review(alice.id, moment, 1, "review", world.guild.id, world.env.now())
+    await StudyRepo(world.bot.db).record_review(
+        alice.id, moment, 1, "review", world.guild.id, world.env.now(), scheduler=srs.DEFAULT_SCHEDULER
+    )
 
     result = await alice.slash(world.channel, "progress")
     embed = result.response.embeds[0]
@@ -132,3 +139,24 @@ async def test_the_chart_is_drawn_off_the_event_loop(world, monkeypatch):
     result = await world.alice.slash(world.channel, "progress")
     assert result.response.attachments[0].filename == "mastery.png"
     assert drawn_on and drawn_on[0] is not threading.main_thread(), "drawing (0.1 s of CPU) blocks no one"
+
+
+async def test_progress_shows_the_terms_learned_in_learn_per_topic(world):
+    alice, deck = world.alice, world.bot.deck
+    first = fields_of((await alice.slash(world.channel, "progress")).response.embeds[0])
+    assert first["Learned in /learn"] == "None yet: /learn takes you from new to learned, a few terms at a time"
+    ethics = [t.id for t in deck.terms_in("ethics-and-rights")]
+    metrics = [t.id for t in deck.terms_in("metrics")]
+    learned = [(alice.id, t, 3) for t in ethics[:3] + metrics[:1]] + [(alice.id, ethics[3], 2)]  # one in progress
+    write(
+        world,
+        "INSERT INTO learn_terms (user_id, term_id, stage, misses, updated_at) VALUES (?, ?, ?, 0, 0)",
+        learned,
+    )
+    write(world, "INSERT INTO learn_terms (user_id, term_id, stage, misses, updated_at) VALUES (?, ?, 3, 0, 0)",
+          [(world.bob.id, metrics[1])])  # fmt: skip
+    shown = fields_of((await alice.slash(world.channel, "progress")).response.embeds[0])["Learned in /learn"]
+    ordered = [t for t in deck.topics if t.id in ("ethics-and-rights", "metrics")]
+    parts = {"ethics-and-rights": f"3/{len(ethics)}", "metrics": f"1/{len(metrics)}"}
+    per_topic = " · ".join(f"{t.name}\u00a0{parts[t.id]}" for t in ordered)
+    assert shown == f"**4 of {len(deck.terms)}** terms: {per_topic}", "in the deck's topic order, one line"

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.core import srs
 from tests.e2e.helpers import rows
 
 
@@ -257,7 +258,9 @@ async def test_answers_update_the_flashcards_of_members_who_study_the_term(world
     await start(world, questions=1, mode="multiple_choice", seconds=10)
     q, message = question_of(world), world.channel.last_message
     study = StudyRepo(world.bot.db)
-    await study.record_review(world.alice.id, q.term_id, 5, "review", world.guild.id, world.env.now())
+    await study.record_review(
+        world.alice.id, q.term_id, 5, "review", world.guild.id, world.env.now(), scheduler=srs.DEFAULT_SCHEDULER
+    )
     await world.env.advance_time(1)
     await world.alice.click(message, custom_id=button(world, wrong_choice(q)))  # she studies it: counts
     await world.bob.click(message, custom_id=button(world, q.answer))  # he does not: no new card

@@ -81,7 +81,12 @@ async def test_a_session_rated_1_3_5_schedules_each_card_and_sums_up(world):
     assert len({topic_of[card] for card, _, _ in rated}) == 3, "new cards take turns between topics"
     for card_id, rating, at in rated:
         expected = srs.apply_rating(
-            card_id, None, srs.map_rating(rating), at, srs.review_rng(alice.id, card_id, at)
+            card_id,
+            None,
+            srs.map_rating(rating),
+            at,
+            srs.review_rng(alice.id, card_id, at),
+            scheduler=srs.DEFAULT_SCHEDULER,
         )
         assert stored[card_id] == (
             int(expected.state.state),
@@ -90,9 +95,9 @@ async def test_a_session_rated_1_3_5_schedules_each_card_and_sums_up(world):
         )
     (c1, _, t1), (c3, _, t3), (c5, _, t5) = rated
     assert stored[c1][1] - t1.timestamp() == 60, "1 = Again: back in a minute"
-    assert 60 < stored[c3][1] - t3.timestamp() < 3600, "3 = Hard on a new card: a few minutes"
+    assert stored[c3][1] - t3.timestamp() == 600, "3 = Good on a new card: the next learning step, 10 minutes"
     assert stored[c5][1] - t5.timestamp() >= 2 * 86400, "5 = Easy: days away"
-    assert review_rows(world, alice.id) == [(c1, 1, 1, "review"), (c3, 3, 2, "review"), (c5, 5, 4, "review")]
+    assert review_rows(world, alice.id) == [(c1, 1, 1, "review"), (c3, 3, 3, "review"), (c5, 5, 4, "review")]
     assert f"<t:{stored[c1][1]}:R>" in summary["What's next"], "next due time = the card rated 1"
 
 
@@ -101,7 +106,9 @@ async def test_a_card_rated_1_comes_back_when_nothing_else_is_left(world):
     msg = (await alice.slash(world.channel, "review", new=False)).response
     assert "Nothing is due" in msg.content and "new cards are waiting" in msg.content
     repo = StudyRepo(world.bot.db)
-    await repo.record_review(alice.id, "customer-loyalty", 1, "review", world.guild.id, world.env.now())
+    await repo.record_review(
+        alice.id, "customer-loyalty", 1, "review", world.guild.id, world.env.now(), scheduler=srs.DEFAULT_SCHEDULER
+    )
     # Due in a minute, so it is shown ahead rather than leaving the member with nothing.
     msg = (await alice.slash(world.channel, "review", new=False)).response
     assert msg.embeds[0].title == "Customer Loyalty"
@@ -114,7 +121,7 @@ async def test_a_card_rated_1_comes_back_when_nothing_else_is_left(world):
 async def test_nothing_due_names_the_next_due_time(world):
     alice = world.alice
     outcome = await StudyRepo(world.bot.db).record_review(
-        alice.id, "customer-loyalty", 5, "review", world.guild.id, world.env.now()
+        alice.id, "customer-loyalty", 5, "review", world.guild.id, world.env.now(), scheduler=srs.DEFAULT_SCHEDULER
     )
     result = await alice.slash(world.channel, "review", new=False)
     assert result.ephemeral and "Nothing is due right now" in result.response.content
@@ -174,7 +181,7 @@ async def test_a_stale_card_click_records_nothing_even_after_a_restart(world):
     await world.restart()
     refused = await forge_click(world, world.alice, msg, buttons(back)[RATINGS[0]], as_it_was=back)
     assert STALE_CARD in refused.response.content, "the check lives in the database, not in memory"
-    assert review_rows(world, world.alice.id) == [(first, 3, 2, "review")]
+    assert review_rows(world, world.alice.id) == [(first, 3, 3, "review")]
     assert card_of(msg) != first and set(buttons(msg)) == {"Show answer", "Stop"}
 
 
@@ -208,7 +215,9 @@ async def test_indicator_and_list_cards_show_the_prompt_then_the_answer(world):
     alice, deck = world.alice, world.bot.deck
     repo = StudyRepo(world.bot.db)
     for term in deck.terms_in("ethics-and-rights"):  # met in a test: studied, not due yet
-        await repo.record_answer(alice.id, term.id, True, "test", world.guild.id, world.env.now())
+        await repo.record_answer(
+            alice.id, term.id, True, "test", world.guild.id, world.env.now(), scheduler=srs.DEFAULT_SCHEDULER
+        )
     msg = (await alice.slash(world.channel, "review", topic="ethics-and-rights")).response
     indicator = next(q for q in deck.open_questions if q.id == card_of(msg))
     assert msg.embeds[0].title == indicator.prompt
@@ -245,7 +254,7 @@ async def test_a_days_new_cards_mix_the_topics_and_the_card_says_what_it_is(worl
             "the question is kept; the buttons say the scale, the card does not repeat it"
         )
         assert [label for label in buttons(msg) if label != "Stop"] == [
-            "1 Again · forgot", "2 Again · almost had it", "3 Hard · slow recall", "4 Good · recalled",
+            "1 Again · forgot", "2 Again · almost had it", "3 Good · got it, with effort", "4 Good · got it",
             "5 Easy · instant",
         ]  # fmt: skip
         await alice.click(msg, label=RATINGS[4])
@@ -288,7 +297,7 @@ async def test_a_rating_whose_reply_failed_is_shown_on_the_retry_and_counted_onc
 async def test_the_last_rating_whose_reply_failed_ends_the_session_on_the_retry(world):
     alice = world.alice
     await StudyRepo(world.bot.db).record_review(
-        alice.id, "customer-loyalty", 1, "review", world.guild.id, world.env.now()
+        alice.id, "customer-loyalty", 1, "review", world.guild.id, world.env.now(), scheduler=srs.DEFAULT_SCHEDULER
     )
     msg = (await alice.slash(world.channel, "review", new=False)).response
     await alice.click(msg, label="Show answer")

@@ -28,6 +28,7 @@ import sys
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.core import srs
 from bot.core.quiz import period_keys
 from bot.core.schedule import local_date, next_daily_run
 from bot.storage.database import Database
@@ -96,7 +97,9 @@ async def reviews(study: StudyRepo, user: int, rng: random.Random) -> None:
     for n in itertools.count():
         card = f"card-{rng.randrange(40)}"
         at = NOW + timedelta(minutes=n, milliseconds=user)  # strictly later for every rating of a card
-        await study.record_review(user, card, rng.randint(1, 5), "review", GUILD, at)
+        await study.record_review(
+            user, card, rng.randint(1, 5), "review", GUILD, at, scheduler=srs.DEFAULT_SCHEDULER
+        )
         say("R", user, card, int(at.timestamp() * 1000))
 
 

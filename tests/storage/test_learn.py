@@ -29,7 +29,14 @@ async def test_a_session_moves_on_once_per_seq(learn):
     with pytest.raises(SessionMoved):  # a second writer that read seq 0 too
         await learn.advance(first, "question", {"n": 2}, NOW)
     with pytest.raises(SessionMoved):
-        await learn.answer(first, LearnAnswer(ALICE, "nps", True, GUILD, Stage.RECALL, 0), "question", {}, NOW)
+        await learn.answer(
+            first,
+            LearnAnswer(ALICE, "nps", True, GUILD, Stage.RECALL, 0),
+            "question",
+            {},
+            NOW,
+            scheduler=srs.DEFAULT_SCHEDULER,
+        )
     assert (await learn.session(ALICE)).state == {"n": 1}
     assert await learn.stages(ALICE) == {} and await learn.waiting(ALICE) == {}, "the refused answer left nothing"
     again = await learn.start(ALICE, 6, None, None, "question", {"n": 9}, NOW)
@@ -42,7 +49,12 @@ async def test_answers_wait_for_review_and_build_the_card_they_would_have_built(
     times = [NOW + timedelta(minutes=3 * i) for i in range(len(plan))]
     for (correct, stage), at in zip(plan, times, strict=True):
         session, outcome = await learn.answer(
-            session, LearnAnswer(ALICE, "nps", correct, GUILD, stage, 1), "question", {}, at
+            session,
+            LearnAnswer(ALICE, "nps", correct, GUILD, stage, 1),
+            "question",
+            {},
+            at,
+            scheduler=srs.DEFAULT_SCHEDULER,
         )
         assert outcome is None, "not in /review yet: nothing scheduled"
     assert await repo.get_cards(ALICE) == {} and await learn.waiting(ALICE) == {"nps": 4}
@@ -51,12 +63,19 @@ async def test_answers_wait_for_review_and_build_the_card_they_would_have_built(
     }
 
     later = NOW + timedelta(days=2)
-    added = await learn.add_to_review(ALICE, ["nps", "nps"], later)
+    added = await learn.add_to_review(ALICE, ["nps", "nps"], later, scheduler=srs.DEFAULT_SCHEDULER)
     assert (added.added, added.already) == (["nps"], [])
     card = (await repo.get_cards(ALICE))["nps"]
     live = None
     for (correct, _), at in zip(plan, times, strict=True):
-        live = srs.apply_rating("nps", live, srs.rating_for_answer(correct), at, srs.review_rng(ALICE, "nps", at))
+        live = srs.apply_rating(
+            "nps",
+            live,
+            srs.rating_for_answer(correct),
+            at,
+            srs.review_rng(ALICE, "nps", at),
+            scheduler=srs.DEFAULT_SCHEDULER,
+        )
         live = live.state
     assert card == live == await repo.replay_card(ALICE, "nps")
     log = await learn.db.fetchall("SELECT rating, source, reviewed_at, guild_id FROM study_reviews ORDER BY id")
@@ -65,15 +84,22 @@ async def test_answers_wait_for_review_and_build_the_card_they_would_have_built(
         for (c, _), at in zip(plan, times, strict=True)
     ]
     assert await learn.waiting(ALICE) == {}
-    again = await learn.add_to_review(ALICE, ["nps"], later)
+    again = await learn.add_to_review(ALICE, ["nps"], later, scheduler=srs.DEFAULT_SCHEDULER)
     assert (again.added, again.already) == ([], ["nps"]), "a second click changes nothing"
 
 
 async def test_an_answer_to_a_term_in_review_goes_into_its_card_at_once(learn, repo):
-    await repo.record_review(ALICE, "nps", 4, "review", GUILD, NOW - timedelta(days=3))
+    await repo.record_review(
+        ALICE, "nps", 4, "review", GUILD, NOW - timedelta(days=3), scheduler=srs.DEFAULT_SCHEDULER
+    )
     session = await learn.start(ALICE, 1, GUILD, None, "question", {}, NOW)
     _, outcome = await learn.answer(
-        session, LearnAnswer(ALICE, "nps", False, GUILD, Stage.CHOICE, 1), "question", {}, NOW
+        session,
+        LearnAnswer(ALICE, "nps", False, GUILD, Stage.CHOICE, 1),
+        "question",
+        {},
+        NOW,
+        scheduler=srs.DEFAULT_SCHEDULER,
     )
     assert outcome is not None and outcome.rating == Rating.Again
     assert (await repo.get_cards(ALICE))["nps"] == outcome.state
@@ -83,9 +109,16 @@ async def test_an_answer_to_a_term_in_review_goes_into_its_card_at_once(learn, r
 async def test_a_question_in_between_keeps_the_stage(learn):
     session = await learn.start(ALICE, 1, GUILD, None, "question", {}, NOW)
     session, _ = await learn.answer(
-        session, LearnAnswer(ALICE, "nps", True, GUILD, Stage.LEARNED, 0), "question", {}, NOW
+        session,
+        LearnAnswer(ALICE, "nps", True, GUILD, Stage.LEARNED, 0),
+        "question",
+        {},
+        NOW,
+        scheduler=srs.DEFAULT_SCHEDULER,
     )
-    await learn.answer(session, LearnAnswer(ALICE, "nps", False, GUILD), "question", {}, NOW)  # in between
+    await learn.answer(
+        session, LearnAnswer(ALICE, "nps", False, GUILD), "question", {}, NOW, scheduler=srs.DEFAULT_SCHEDULER
+    )  # in between
     assert await learn.stages(ALICE) == {"nps": TermRecord(Stage.LEARNED, 0)}
     assert await learn.waiting(ALICE) == {"nps": 2}, "the answer still counts for the card"
 
@@ -95,7 +128,12 @@ async def test_an_answer_is_one_transaction(learn, db):
     await fail_writes(db, "learn_answers", "INSERT", "disk on fire")
     with pytest.raises(write_failure(), match="disk on fire"):
         await learn.answer(
-            session, LearnAnswer(ALICE, "nps", True, GUILD, Stage.RECALL, 0), "round", {"n": 1}, NOW
+            session,
+            LearnAnswer(ALICE, "nps", True, GUILD, Stage.RECALL, 0),
+            "round",
+            {"n": 1},
+            NOW,
+            scheduler=srs.DEFAULT_SCHEDULER,
         )
     assert (await learn.session(ALICE)).seq == 0 and await learn.stages(ALICE) == {}
 

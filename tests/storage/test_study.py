@@ -18,7 +18,9 @@ GUILD = 900
 
 
 async def test_record_review_persists_card_and_log_together(repo, db):
-    outcome = await repo.record_review(ALICE, "clv", 5, "review", GUILD, NOW, duration_ms=4200)
+    outcome = await repo.record_review(
+        ALICE, "clv", 5, "review", GUILD, NOW, duration_ms=4200, scheduler=srs.DEFAULT_SCHEDULER
+    )
     assert outcome.was_new and outcome.state.state == State.Review
 
     # Read back through a second, independent connection: the write is committed.
@@ -39,24 +41,24 @@ async def test_a_failed_write_leaves_neither_card_nor_log(repo, db):
     # A trigger makes the log insert fail after the card upsert: the whole review must roll back.
     await fail_writes(db, "study_reviews", "INSERT", "disk full")
     with pytest.raises(write_failure(), match="disk full"):
-        await repo.record_review(ALICE, "clv", 4, "review", GUILD, NOW)
+        await repo.record_review(ALICE, "clv", 4, "review", GUILD, NOW, scheduler=srs.DEFAULT_SCHEDULER)
     assert await repo.get_cards(ALICE) == {}
     assert (await db.table_counts())["study_reviews"] == 0
 
 
 async def test_invalid_input_is_refused_before_writing(repo, db):
     with pytest.raises(BadInput):
-        await repo.record_review(ALICE, "clv", 6, "review", GUILD, NOW)
+        await repo.record_review(ALICE, "clv", 6, "review", GUILD, NOW, scheduler=srs.DEFAULT_SCHEDULER)
     with pytest.raises(ValueError, match="source"):
-        await repo.record_review(ALICE, "clv", 4, "homework", GUILD, NOW)
+        await repo.record_review(ALICE, "clv", 4, "homework", GUILD, NOW, scheduler=srs.DEFAULT_SCHEDULER)
     with pytest.raises(ValueError, match="raw_rating or rating"):
-        await repo.record_review(ALICE, "clv", None, "quiz", GUILD, NOW)
+        await repo.record_review(ALICE, "clv", None, "quiz", GUILD, NOW, scheduler=srs.DEFAULT_SCHEDULER)
     assert (await db.table_counts())["study_reviews"] == 0
 
 
 async def test_quiz_answers_store_the_mapped_rating_only(repo, db):
-    await repo.record_answer(ALICE, "nps", False, "quiz", None, NOW)
-    await repo.record_answer(ALICE, "csat", True, "test", GUILD, NOW)
+    await repo.record_answer(ALICE, "nps", False, "quiz", None, NOW, scheduler=srs.DEFAULT_SCHEDULER)
+    await repo.record_answer(ALICE, "csat", True, "test", GUILD, NOW, scheduler=srs.DEFAULT_SCHEDULER)
     rows = await db.fetchall("SELECT card_id, guild_id, raw_rating, rating, source FROM study_reviews ORDER BY id")
     assert rows == [("nps", None, None, 1, "quiz"), ("csat", GUILD, None, 3, "test")]
 
@@ -64,9 +66,11 @@ async def test_quiz_answers_store_the_mapped_rating_only(repo, db):
 async def test_replaying_the_log_reproduces_the_stored_state(repo):
     at = NOW
     for raw in (3, 4, 1, 2, 4, 5, 4, 4):
-        outcome = await repo.record_review(ALICE, "churn", raw, "review", GUILD, at)
+        outcome = await repo.record_review(
+            ALICE, "churn", raw, "review", GUILD, at, scheduler=srs.DEFAULT_SCHEDULER
+        )
         at = outcome.state.due + timedelta(hours=7, milliseconds=123)
-    await repo.record_answer(ALICE, "churn", True, "quiz", GUILD, at)
+    await repo.record_answer(ALICE, "churn", True, "quiz", GUILD, at, scheduler=srs.DEFAULT_SCHEDULER)
     stored = (await repo.get_cards(ALICE, ["churn"]))["churn"]
     assert len(await repo.card_history(ALICE, "churn")) == 9
     assert await repo.replay_card(ALICE, "churn") == stored
@@ -75,8 +79,8 @@ async def test_replaying_the_log_reproduces_the_stored_state(repo):
 
 async def test_cards_are_per_member_and_filtered_by_id(repo):
     for card in ("a", "b", "c"):
-        await repo.record_review(ALICE, card, 4, "review", GUILD, NOW)
-    await repo.record_review(BOB, "a", 1, "review", None, NOW)
+        await repo.record_review(ALICE, card, 4, "review", GUILD, NOW, scheduler=srs.DEFAULT_SCHEDULER)
+    await repo.record_review(BOB, "a", 1, "review", None, NOW, scheduler=srs.DEFAULT_SCHEDULER)
     assert set(await repo.get_cards(ALICE)) == {"a", "b", "c"}
     assert set(await repo.get_cards(ALICE, ["a", "c", "zzz"])) == {"a", "c"}
     assert (await repo.get_cards(BOB))["a"].state == State.Learning
@@ -84,11 +88,15 @@ async def test_cards_are_per_member_and_filtered_by_id(repo):
 
 async def test_new_today_counts_cards_started_in_review_on_this_utc_day(repo):
     yesterday = NOW - timedelta(days=1)
-    await repo.record_review(ALICE, "old", 4, "review", None, yesterday)
-    await repo.record_review(ALICE, "old", 4, "review", None, NOW)  # seen again today: not new
-    await repo.record_review(ALICE, "x", 3, "review", None, NOW)
-    await repo.record_review(ALICE, "y", 1, "review", None, NOW)
-    await repo.record_answer(ALICE, "from-quiz", True, "quiz", GUILD, NOW)  # does not use the allowance
+    await repo.record_review(ALICE, "old", 4, "review", None, yesterday, scheduler=srs.DEFAULT_SCHEDULER)
+    await repo.record_review(
+        ALICE, "old", 4, "review", None, NOW, scheduler=srs.DEFAULT_SCHEDULER
+    )  # seen again today: not new
+    await repo.record_review(ALICE, "x", 3, "review", None, NOW, scheduler=srs.DEFAULT_SCHEDULER)
+    await repo.record_review(ALICE, "y", 1, "review", None, NOW, scheduler=srs.DEFAULT_SCHEDULER)
+    await repo.record_answer(
+        ALICE, "from-quiz", True, "quiz", GUILD, NOW, scheduler=srs.DEFAULT_SCHEDULER
+    )  # does not use the allowance
     assert await repo.count_new_today(ALICE, NOW) == 2
     assert await repo.count_new_today(ALICE, NOW + timedelta(days=1)) == 0
     assert await repo.count_new_today(BOB, NOW) == 0
@@ -103,7 +111,8 @@ async def test_progress_figures_against_known_data(repo, db):
 
     def put(card_id, stability, due):
         return db.execute(
-            "INSERT INTO study_cards VALUES (?, ?, 2, NULL, ?, 5.0, ?, ?, ?, 'review')",
+            "INSERT INTO study_cards (user_id, card_id, state, step, stability, difficulty, due, last_review,"
+            " introduced_at, introduced_via) VALUES (?, ?, 2, NULL, ?, 5.0, ?, ?, ?, 'review')",
             (
                 ALICE,
                 card_id,
@@ -167,7 +176,8 @@ async def test_progress_figures_against_known_data(repo, db):
 
 async def test_topic_mastery_uses_the_members_cards(repo, db):
     await db.execute(
-        "INSERT INTO study_cards VALUES (?, 'clv', 2, NULL, 25.0, 5.0, 0, 0, 0, 'review'),"
+        "INSERT INTO study_cards (user_id, card_id, state, step, stability, difficulty, due, last_review,"
+        " introduced_at, introduced_via) VALUES (?, 'clv', 2, NULL, 25.0, 5.0, 0, 0, 0, 'review'),"
         " (?, 'nps', 2, NULL, 1.0, 5.0, 0, 0, 0, 'review')",
         (ALICE, ALICE),
     )
@@ -225,13 +235,15 @@ async def test_match_personal_best_and_server_leaderboard(repo):
 
 
 async def test_a_quiz_question_updates_only_cards_already_studied(repo, db):
-    await repo.record_review(ALICE, "clv", 4, "review", GUILD, NOW)
-    await repo.record_review(BOB, "clv", 4, "review", GUILD, NOW)
+    await repo.record_review(ALICE, "clv", 4, "review", GUILD, NOW, scheduler=srs.DEFAULT_SCHEDULER)
+    await repo.record_review(BOB, "clv", 4, "review", GUILD, NOW, scheduler=srs.DEFAULT_SCHEDULER)
     later = NOW + timedelta(days=3)
-    updated = await repo.record_quiz_question("clv", [(ALICE, True), (BOB, False), (901, True)], GUILD, later)
+    updated = await repo.record_quiz_question(
+        "clv", [(ALICE, True), (BOB, False), (901, True)], GUILD, later, scheduler=srs.DEFAULT_SCHEDULER
+    )
     assert sorted(updated) == sorted([ALICE, BOB])
     assert await repo.get_cards(901) == {}, "no new card from a class quiz"
     assert [r for r, _ in await repo.card_history(ALICE, "clv")] == [Rating.Good, Rating.Good]
     assert [r for r, _ in await repo.card_history(BOB, "clv")] == [Rating.Good, Rating.Again]
     assert (await repo.get_cards(BOB))["clv"] == await repo.replay_card(BOB, "clv"), "the log replays to the card"
-    assert await repo.record_quiz_question("clv", [], GUILD, later) == []
+    assert await repo.record_quiz_question("clv", [], GUILD, later, scheduler=srs.DEFAULT_SCHEDULER) == []

@@ -24,7 +24,7 @@ async def test_added_card_is_new_and_due_now(repo):
 
 
 async def test_adding_twice_changes_nothing(repo):
-    await repo.record_answer(ALICE, "clv", True, "quiz", None, NOW)
+    await repo.record_answer(ALICE, "clv", True, "quiz", None, NOW, scheduler=srs.DEFAULT_SCHEDULER)
     before = (await repo.get_cards(ALICE))["clv"]
     assert not await repo.add_card(ALICE, "clv", NOW + timedelta(days=1))
     assert (await repo.get_cards(ALICE))["clv"] == before
@@ -36,8 +36,12 @@ async def test_adding_twice_changes_nothing(repo):
 async def test_first_review_of_an_added_card_schedules_it_like_a_new_card(repo):
     await repo.add_card(ALICE, "clv", NOW)
     later = NOW + timedelta(hours=2)
-    added = await repo.record_review(ALICE, "clv", None, "review", None, later, rating=Rating.Good)
-    fresh = await repo.record_review(BOB, "clv", None, "review", None, later, rating=Rating.Good)
+    added = await repo.record_review(
+        ALICE, "clv", None, "review", None, later, rating=Rating.Good, scheduler=srs.DEFAULT_SCHEDULER
+    )
+    fresh = await repo.record_review(
+        BOB, "clv", None, "review", None, later, rating=Rating.Good, scheduler=srs.DEFAULT_SCHEDULER
+    )
     assert added.was_new and fresh.was_new
     assert (added.state.state, added.state.stability, added.state.due) == (
         fresh.state.state,

@@ -95,7 +95,7 @@ async def test_a_failing_commit_is_rolled_back_and_the_connection_stays_usable(d
             # A deferred foreign key is checked at COMMIT: the COMMIT itself fails.
             await conn.execute("PRAGMA defer_foreign_keys = ON")
             await conn.execute(
-                "INSERT INTO quiz_answers VALUES (?, 1, 7, 1, 'c', 'A', 1, 900, 10, 0)", (round_id + 99,)
+                "INSERT INTO quiz_answers VALUES (?, 1, 7, 1, 'c', 'A', 1, 900, 10, 0, NULL)", (round_id + 99,)
             )
     assert not db.conn.in_transaction
     assert await record_all(AnswerWriter(db), answers(round_id, 1, 3)) == [None] * 3

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import discord
 
+from bot.core.retention import workload
 from bot.core.schedule import DailyPost, DailySettings, QuizSchedule
 from bot.core.zones import parse_zone
 from bot.ui import limits
@@ -76,4 +77,4 @@ def test_daily_and_settings_screens_fit_with_the_longest_texts(deck):
     post = DailyPost(1, date(2026, 1, 1), "a", "pending", None, NOW, None, 3, "e" * 500, NOW)
     unaided(daily_status_embed(paused, deck, NOW, post))
     unaided(daily_status_embed(replace(paused, paused_reason=None), deck, NOW, post))
-    unaided(settings_embed(NY, NOW, paused, long_schedules(), deck))
+    unaided(settings_embed(NY, NOW, paused, long_schedules(), deck, workload=workload(0.875), fitted=True))

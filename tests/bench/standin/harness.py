@@ -59,11 +59,18 @@ class Target:
 
 
 async def launch(
-    kind: str, guilds: int, workdir: Path, *, profile: Path | None = None, **standin_options
+    kind: str,
+    guilds: int,
+    workdir: Path,
+    *,
+    profile: Path | None = None,
+    env: dict[str, str] | None = None,
+    **standin_options,
 ) -> Target:
+    """Start a stand-in with `guilds` servers and a bot process against it (`env`: its settings)."""
     standin = StandIn(guilds, **standin_options)
     await standin.start()
-    proc = BotProcess(kind, standin, workdir, profile=profile)
+    proc = BotProcess(kind, standin, workdir, profile=profile, env=env)
     await proc.start()
     target = Target(kind, standin, proc)
     try:

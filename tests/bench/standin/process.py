@@ -37,10 +37,10 @@ class BotProcess:
         name: str | None = None,
     ) -> None:
         self.kind = kind
+        self.extra_env = dict(env or {})  # settings for this process (e.g. SQLITE_SYNCHRONOUS=FULL)
         self.standin = standin
         self.workdir = workdir
         self.profile = profile
-        self.extra_env = dict(env or {})
         self.url = url
         self.name = name or kind
         self.proc: asyncio.subprocess.Process | None = None
@@ -51,9 +51,12 @@ class BotProcess:
         self.log_path = workdir / f"{self.name}.log"
 
     async def start(self) -> None:
-        env = {k: v for k, v in os.environ.items() if k not in ("DEV_GUILD_ID", "APPLICATION_ID", "BENCH_PROFILE")}
-        for name in ("DATABASE_URL", "SHARD_COUNT", "SHARD_IDS", "PROCESS_COUNT"):
-            env.pop(name, None)  # only what this process is given
+        # The bench measures SQLite at its default durability unless `env` says otherwise: a DATABASE_URL
+        # or SQLITE_SYNCHRONOUS of the caller's shell must not change what a row means.
+        # The same for the shard settings: only what this process is given.
+        skip = ("DEV_GUILD_ID", "APPLICATION_ID", "BENCH_PROFILE", "DATABASE_URL", "SQLITE_SYNCHRONOUS")
+        skip += ("SHARD_COUNT", "SHARD_IDS", "PROCESS_COUNT")
+        env = {k: v for k, v in os.environ.items() if k not in skip}
         env.update(
             BENCH_STANDIN_URL=self.url or self.standin.url,
             DISCORD_TOKEN=TOKEN,
