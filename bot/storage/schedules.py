@@ -36,7 +36,7 @@ from bot.core.schedule import (
 )
 from bot.core.shards import ShardPlan
 from bot.storage.daily_posts import DailyPosts, epoch, from_epoch, schedule_write
-from bot.storage.shards import shard_condition
+from bot.storage.shards import only_shards, shard_condition
 
 
 def _hm(text: str) -> time:
@@ -73,13 +73,6 @@ _NEXT_DUE_SQL = (
 )
 
 
-def _only(sql: str, column: str, shards: ShardPlan | None) -> tuple[str, tuple[int, ...]]:
-    """A due query limited to the servers of `shards` (the condition goes before ORDER BY, so the
-    rows of other shards never count against LIMIT), and the condition's parameters."""
-    condition, params = shard_condition(column, shards)
-    return sql.replace(" ORDER BY", condition + " ORDER BY", 1), params
-
-
 def _daily(row) -> DailySettings:
     last = date.fromisoformat(row[7]) if row[7] else None
     order = list(json.loads(row[8]))
@@ -105,8 +98,8 @@ class ScheduleStore(DailyPosts):
 
     def __init__(self, db, shards: ShardPlan | None = None) -> None:
         super().__init__(db)
-        self._due_daily = _only(DUE_DAILY_SQL, "d.guild_id", shards)
-        self._due_quiz = _only(DUE_QUIZ_SQL, "q.guild_id", shards)
+        self._due_daily = only_shards(DUE_DAILY_SQL, "d.guild_id", shards)
+        self._due_quiz = only_shards(DUE_QUIZ_SQL, "q.guild_id", shards)
         quiz, quiz_params = shard_condition("guild_id", shards)
         daily, daily_params = shard_condition("guild_id", shards)
         self._next_due = (_NEXT_DUE_SQL.format(quiz=quiz, daily=daily), quiz_params + daily_params)

@@ -16,3 +16,11 @@ def shard_condition(column: str, shards: ShardPlan | None) -> tuple[str, tuple[i
         return "", ()
     marks = ", ".join("?" for _ in shards.ids)
     return f" AND ({column} >> 22) % ? IN ({marks})", (shards.count, *shards.ids)
+
+
+def only_shards(sql: str, column: str, shards: ShardPlan | None) -> tuple[str, tuple[int, ...]]:
+    """A due query limited to the servers of `shards`, and the condition's parameters. The
+    condition goes before ORDER BY (the query must have one, after its WHERE), so the rows of other
+    shards never count against a LIMIT."""
+    condition, params = shard_condition(column, shards)
+    return sql.replace(" ORDER BY", condition + " ORDER BY", 1), params

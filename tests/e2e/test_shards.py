@@ -14,11 +14,14 @@ from datetime import UTC, datetime, time, timedelta
 import discord
 import pytest
 
+from bot.core.homework import Kind
 from bot.core.schedule import EVERY_DAY
+from bot.storage.homework import HomeworkStore
 from bot.storage.quiz import QuizRepo
 from bot.storage.schedules import ScheduleStore
 from tests.e2e.conftest import World
 from tests.e2e.helpers import rows
+from tests.e2e.test_assign import said
 from tests.e2e.test_daily import advance_to, posts
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -52,6 +55,18 @@ async def other_process_sets_a_daily_term(world, at=time(9)) -> None:
     await ScheduleStore(world.bot.db).set_daily(world.other.id, world.hall.id, at, None, world.env.now())
 
 
+def count_reads(store, method: str) -> list:
+    """Wrap a store's due query: the list gets the `now` of each call (an idle tick makes none)."""
+    reads, real = [], getattr(store, method)
+
+    async def counted(now, *args, **kwargs):
+        reads.append(now)
+        return await real(now, *args, **kwargs)
+
+    setattr(store, method, counted)
+    return reads
+
+
 def test_the_process_knows_its_shards(world):
     process = world.bot.process
     assert world.bot.shard_count == 2 and world.bot.shard_ids == (0,)
@@ -76,15 +91,7 @@ async def test_another_process_s_overdue_rows_never_keep_this_one_awake(world):
     # the database: the earliest next run it looks at is its own servers' (tomorrow 09:00).
     await world.teacher.slash(world.channel, "daily set", channel=world.channel, time="09:00")
     await other_process_sets_a_daily_term(world, at=time(8))
-    scheduler = world.bot.get_cog("Scheduler")
-    reads = []
-    real = scheduler.store.due_daily
-
-    async def counted(now, limit=500):
-        reads.append(now)
-        return await real(now, limit)
-
-    scheduler.store.due_daily = counted
+    reads = count_reads(world.bot.get_cog("Scheduler").store, "due_daily")
     # 09:00 posts (in the background), 09:00:30 finds nothing due and the next run tomorrow.
     await advance_to(world, NINE + timedelta(seconds=31))
     assert len(posts(world)) == 1
@@ -123,3 +130,24 @@ async def test_a_scheduled_quiz_of_the_other_shard_is_left_to_its_process(world)
     assert "Quiz starts" in "".join(m.content for m in world.channel.history())
     assert world.hall.history() == []
     assert rows(world, "SELECT guild_id FROM quiz_rounds") == [(world.guild.id,)]
+
+
+async def test_homework_reminders_go_out_only_for_this_process_s_servers(world):
+    # Shard 1's process (down) stored an assignment in its server whose reminder is due before ours.
+    due = NINE + timedelta(hours=30)
+    theirs = await HomeworkStore(world.bot.db).create(
+        world.other.id, kind=Kind.TEST, goal=80, topic=None, questions=5, channel_id=world.hall.id,
+        created_by=1, now=world.env.now(), due_at=due - timedelta(hours=3), remind_at=NINE - timedelta(hours=3),
+    )  # fmt: skip
+    created = await world.teacher.slash(world.channel, "assign create", kind="test", due="fri 15:00")
+    assert "I'll post a reminder" in said(created)
+    reads = count_reads(world.bot.get_cog("Homework").store, "due_reminders")
+    # Thursday 15:00: our reminder (24 h before Friday 15:00) goes out; theirs, due since 06:00, is
+    # left to their process: never claimed here, and it never wakes this process's idle ticks.
+    await advance_to(world, T0 + timedelta(hours=15, minutes=2))
+    assert [m.content.startswith("⏰ **Reminder:**") for m in world.channel.history()].count(True) == 1
+    assert world.hall.history() == []
+    assert rows(world, "SELECT reminder FROM assignments WHERE id = ?", (theirs.id,)) == [(None,)]
+    reads.clear()
+    await advance_to(world, T0 + timedelta(hours=15, minutes=10))
+    assert reads == [], "idle ticks: nothing of this process's servers is due"

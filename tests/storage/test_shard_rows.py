@@ -1,5 +1,6 @@
 """Each process reads only its own shards' rows: the scheduler's due queries and its idle-tick
-probe, and restart recovery, filter by Discord's shard formula in SQL (both engines)."""
+probe, homework's reminder queries, and restart recovery, filter by Discord's shard formula in SQL
+(both engines)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
+from bot.core.homework import Kind
 from bot.core.schedule import EVERY_DAY
 from bot.core.shards import ShardPlan, shard_of
+from bot.storage.homework import HomeworkStore
 from bot.storage.quiz import QuizRepo
 from bot.storage.schedules import ScheduleStore
 from tests.storage.engine import plan_of, uses_index
@@ -104,3 +107,30 @@ async def test_restart_recovery_closes_only_this_process_s_rounds(db):
     assert still == {g for shard in (0, 2, 3) for g in GUILDS[shard]}
     # One process for all shards closes the rest.
     assert len(await repo.interrupt_active_rounds(6000)) == 6
+
+
+async def test_homework_reminders_due_and_next_are_only_this_process_s(db):
+    store = HomeworkStore(db)
+    ids = {}
+    for shard, guilds in GUILDS.items():
+        for nth, guild in enumerate(guilds):
+            # Shard 0's process is down: its reminders are overdue and come first in time order.
+            remind = NOW - timedelta(hours=3) if shard == 0 else NOW - timedelta(minutes=10 * (shard * 2 + nth))
+            made = await store.create(
+                guild, kind=Kind.TEST, goal=80, topic=None, questions=5, channel_id=guild + 1, created_by=1,
+                now=NOW - timedelta(days=1), due_at=remind + timedelta(hours=24), remind_at=remind,
+            )  # fmt: skip
+            ids[guild] = made.id
+    mine = HomeworkStore(db, shards=ShardPlan(4, (1, 3)))
+    assert sorted(a.guild_id for a in await mine.due_reminders(NOW)) == sorted(GUILDS[1] + GUILDS[3])
+    assert [a.guild_id for a in await mine.due_reminders(NOW, limit=2)] == [GUILDS[3][1], GUILDS[3][0]]
+    assert {a.guild_id for a in await store.due_reminders(NOW, limit=2)} == set(GUILDS[0]), "without the filter"
+    assert await mine.next_reminder_at() == NOW - timedelta(minutes=70)
+    assert await store.next_reminder_at() == NOW - timedelta(hours=3)
+    for guild in GUILDS[1] + GUILDS[3]:
+        assert await mine.claim_reminder(ids[guild])
+    assert await mine.due_reminders(NOW) == [] and await mine.next_reminder_at() is None
+    assert await HomeworkStore(db, shards=ShardPlan(4, (0,))).next_reminder_at() == NOW - timedelta(hours=3)
+    sql, params = mine._due
+    plan = await plan_of(db, sql, (0, *params, 50))
+    assert uses_index(db, plan, "assignments_reminders" if db.engine == "sqlite" else None), plan
