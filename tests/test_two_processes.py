@@ -82,6 +82,21 @@ def is_podium(channel: int):
     )  # fmt: skip
 
 
+async def rounds_posted(url: str, guild_ids: list[int], within: float) -> None:
+    """Wait until each of these servers' active round has stored its question message."""
+    db = await PostgresDatabase.open(url, max_size=1)
+    marks = ", ".join("?" for _ in guild_ids)
+    sql = f"SELECT COUNT(*) FROM quiz_rounds WHERE status = 'active' AND message_id IS NOT NULL AND guild_id IN ({marks})"
+    try:
+        deadline = clock.monotonic() + within
+        while (await db.fetchone(sql, tuple(guild_ids)))[0] < len(guild_ids):
+            if clock.monotonic() > deadline:
+                raise TimeoutError(f"the rounds of {guild_ids} did not store their question")
+            await asyncio.sleep(0.2)
+    finally:
+        await db.close()
+
+
 async def all_of(standin: StandIn, predicates, within: float) -> list[dict]:
     return await asyncio.gather(*(standin.wait_channel_message(p, within) for p in predicates))
 
@@ -115,15 +130,18 @@ async def test_two_processes_post_each_server_once_and_a_restart_disturbs_only_i
         await all_of(standin, [is_notice(g.text_channels[2]) for g in guilds], ARRIVES)
         questions = await all_of(standin, [is_question(g.text_channels[2]) for g in guilds], 60 + ARRIVES)
 
-        # Shard 1's process restarts while every round is on its first question.
+        # Shard 1's process restarts while every round is on its first question: once its rounds
+        # have stored their question message (the stand-in sees the POST a moment before that).
+        await rounds_posted(url, [g.id for g in guilds if shard_of[g.id] == 1], ARRIVES)
         await processes[1].stop()
         restarted_at = clock.time()
         await processes[1].start()
         await processes[1].wait_ready(within=ARRIVES)
 
-        def interrupted(question):
+        def interrupted(question):  # the round's question message, whichever it is by then
             return lambda action, m: (
-                action == "PATCH" and m["id"] == question["id"] and "interrupted because the bot restarted" in m["content"]
+                action == "PATCH" and m["channel_id"] == question["channel_id"]
+                and "interrupted because the bot restarted" in m["content"]
             )  # fmt: skip
 
         mine = [(g, q) for g, q in zip(guilds, questions, strict=True) if shard_of[g.id] == 1]
