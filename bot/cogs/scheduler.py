@@ -16,6 +16,11 @@ due meanwhile goes first. Each row runs in its own task: a failure (or a send th
 retries) costs only that row, which retries at a later tick (`daily_retry_at`); one broken
 server is logged and never stops the loop or the other servers.
 
+A due query reads at most `PAGE` rows. A full page means more are waiting (more servers due at one
+minute than a page holds): once the page's rows are done, a background drain reads the next page
+at once instead of at the next tick, so the budget never idles between pages. The ticks go on
+meanwhile (a quiz notice due during a long fan-out is still read at its tick).
+
 Ticks are aligned to whole half-minutes of UTC (hh:mm:00 and hh:mm:30). Schedule times are whole
 minutes, so a 09:00 post or quiz notice goes out at 09:00:00, not up to 30 s late. The loop is a
 plain interval loop in UTC (`tasks.loop(seconds=...)`); local times, DST included, are the
@@ -53,6 +58,8 @@ CHANNEL_GONE = "the channel was deleted, or I can no longer see it"
 #: and a half of this process's budget (45 requests/s), so the queue stays full while few rows are
 #: ever claimed-but-unsent (a crash leaves those unsent for the day rather than risk a duplicate).
 FANOUT_LIMIT = 64
+#: Rows one due query reads (see the module notes: a full page is followed by the next at once).
+PAGE = 500
 
 
 class Scheduler(commands.Cog):
@@ -65,12 +72,16 @@ class Scheduler(commands.Cog):
         self._quiet_until: datetime | None = None
         self._checked_at: datetime | None = None
         self._changes_seen = -1
+        self._full_pages: set | None = None  # the keys of the last full page read (None: not full)
+        self._drain: asyncio.Task | None = None
 
     async def cog_load(self) -> None:
         self.tick.start()
 
     async def cog_unload(self) -> None:
         self.tick.cancel()
+        if self._drain is not None:
+            self._drain.cancel()
         self.fanout.cancel()
 
     @tasks.loop(seconds=TICK_SECONDS)
@@ -100,8 +111,24 @@ class Scheduler(commands.Cog):
     async def _tick(self, now: datetime) -> None:
         changes = ScheduleChanges.count  # before the reads: a change made meanwhile wakes the next tick
         await self.run_due(now)
+        if self._full_pages is not None and (self._drain is None or self._drain.done()):
+            self._drain = asyncio.create_task(self._next_pages(), name="scheduler-pages")
         self._quiet_until = await self.store.next_due_at() or now + QUIET_RECHECK
         self._checked_at, self._changes_seen = now, changes
+
+    async def _next_pages(self) -> None:
+        """After a full page: wait until its rows are done, then read the next, while pages stay
+        full and bring rows not in the page before (rows that stay due, e.g. failing the same way
+        each time, wait for the next tick instead of looping here)."""
+        try:
+            while self._full_pages is not None:
+                before = self._full_pages
+                await self.fanout.idle()
+                await self.run_due(discord.utils.utcnow())
+                if self._full_pages is not None and self._full_pages <= before:
+                    break
+        except Exception:
+            log.exception("reading the next page of due rows failed; the next tick reads it")
 
     @tick.before_loop
     async def align(self) -> None:
@@ -116,17 +143,24 @@ class Scheduler(commands.Cog):
         """One tick: queue every due quiz slot and daily term at `now` (quiz slots first); returns
         how many rows were queued. Rows still being worked on from an earlier tick are not queued
         again. The rows run in the background: `await self.fanout.idle()` waits for them."""
-        queued = 0
+        queued, full = 0, set()
         quizzes = self.bot.get_cog("QuizSchedules")
         if quizzes is not None:
-            for row in await self._due(self.store.due_quiz_schedules, now, "quiz schedules"):
+            rows = await self._due(self.store.due_quiz_schedules, now, "quiz schedules")
+            for row in rows:
                 what = f"quiz schedule {row.id} of guild {row.guild_id}"
                 queued += self._queue(("quiz", row.id), Priority.NOTICE, row, quizzes.run_slot, what)
+            if len(rows) >= PAGE:
+                full.update(("quiz", row.id) for row in rows)
         daily = self.bot.get_cog("DailyTerm")
         if daily is not None:
-            for row in await self._due(self.store.due_daily, now, "daily terms"):
+            rows = await self._due(self.store.due_daily, now, "daily terms")
+            for row in rows:
                 what = f"daily term of guild {row.guild_id}"
                 queued += self._queue(("daily", row.guild_id), Priority.POST, row, daily.post_today, what)
+            if len(rows) >= PAGE:
+                full.update(("daily", row.guild_id) for row in rows)
+        self._full_pages = full or None
         return queued
 
     def _queue(self, key, priority: Priority, row, run, what: str) -> int:
@@ -142,7 +176,7 @@ class Scheduler(commands.Cog):
     @staticmethod
     async def _due(query, now: datetime, what: str) -> list:
         try:
-            return await query(now)
+            return await query(now, PAGE)
         except Exception:
             log.exception("could not read the due %s", what)
             return []

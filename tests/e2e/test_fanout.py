@@ -13,6 +13,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import discord
 
+from bot.cogs import scheduler as scheduler_module
 from bot.core.budget import TokenBucket, global_bucket
 from bot.storage.schedules import ScheduleStore
 from tests.e2e.helpers import write
@@ -134,3 +135,15 @@ async def test_a_reveal_does_not_wait_behind_its_own_answer_counter(world):
     assert edits[0] <= T0 + timedelta(seconds=21)
     revealed = next(m for m in world.channel.history() if m.id == question.id)
     assert not revealed.components and isinstance(revealed.embeds[0], discord.Embed)
+
+
+async def test_more_due_rows_than_a_page_go_out_without_waiting_for_the_next_tick(world, monkeypatch):
+    # Before: a tick read 500 rows, and the rest waited for the next tick 30 s later, with the
+    # budget idle meanwhile (2,000 terms took four ticks). Here a page is 4 rows, for 10 servers.
+    monkeypatch.setattr(scheduler_module, "PAGE", 4)
+    channels = await servers_with_daily_terms(world, 10, time(9))
+    await advance_to(world, NINE + timedelta(seconds=5))
+    assert [len(posts(world, c)) for c in channels] == [1] * 10, "every page read at once, not at 09:00:30"
+    assert max(m.created_at for c in channels for m in posts(world, c)) < NINE + timedelta(seconds=5)
+    await advance_to(world, NINE + timedelta(minutes=2))
+    assert [len(posts(world, c)) for c in channels] == [1] * 10
