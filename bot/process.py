@@ -55,7 +55,5 @@ class ThisProcess:
         else:
             shards = "all shards (as many as Discord recommends)"
         bucket = self.outbox.bucket
-        return (
-            f"{shards}, 1 of {self.processes} process(es) sharing "
-            f"{bucket.rate:.1f} requests/s each (bursts of {bucket.burst:.0f})"
-        )
+        who = "the only process" if self.processes == 1 else f"one of {self.processes} processes"
+        return f"{shards}, {who}: {bucket.rate:g} requests/s (bursts of {bucket.burst:g})"

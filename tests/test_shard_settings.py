@@ -79,6 +79,10 @@ def test_the_settings_show_the_shards():
 
 
 def test_the_start_up_line_says_what_this_process_runs():
-    assert ThisProcess(ShardPlan(8, (4, 5)), 4).describe().startswith("shards 4,5 of 8, 1 of 4 process(es)")
-    assert ThisProcess(ShardPlan()).describe().startswith("all shards (as many as Discord recommends), 1 of 1")
+    assert ThisProcess(ShardPlan(8, (4, 5)), 4).describe() == (
+        "shards 4,5 of 8, one of 4 processes: 11.25 requests/s (bursts of 1.25)"
+    )
+    assert ThisProcess(ShardPlan()).describe() == (
+        "all shards (as many as Discord recommends), the only process: 45 requests/s (bursts of 5)"
+    )
     assert ThisProcess(ShardPlan(3)).describe().startswith("all 3 shards")
