@@ -13,7 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.core.missed import TermRecord
+from bot.core.shards import ShardPlan
 from bot.storage.database import Database
+from bot.storage.shards import shard_condition
 from bot.storage.study import class_lock
 
 log = logging.getLogger(__name__)
@@ -260,14 +262,19 @@ class QuizRepo:
                 sorted((guild_id, p, uid, int(won)) for uid, won in players for p in periods),  # see write_answers
             )
 
-    async def interrupt_active_rounds(self, ended_at_ms: int, channel_id: int | None = None) -> list[ActiveRound]:
+    async def interrupt_active_rounds(
+        self, ended_at_ms: int, channel_id: int | None = None, *, shards: ShardPlan | None = None
+    ) -> list[ActiveRound]:
         """Close rounds left active by a crash or restart (or only the one in `channel_id`, whose
-        end could not be saved); their points stay on the leaderboard."""
+        end could not be saved); their points stay on the leaderboard. `shards`: only the rounds
+        of those shards' servers (the restarted process's own; other processes' rounds run on)."""
+        only, params = shard_condition("guild_id", shards)
         async with self.db.transaction() as tx:
             rows = await tx.fetchall(
                 "UPDATE quiz_rounds SET status = 'interrupted', ended_at = ? WHERE status = 'active'"
-                " AND (CAST(? AS BIGINT) IS NULL OR channel_id = ?) RETURNING id, guild_id, channel_id, message_id",
-                (ended_at_ms, channel_id, channel_id),
+                f" AND (CAST(? AS BIGINT) IS NULL OR channel_id = ?){only}"
+                " RETURNING id, guild_id, channel_id, message_id",
+                (ended_at_ms, channel_id, channel_id, *params),
             )
         return [ActiveRound(*r) for r in rows]
 
