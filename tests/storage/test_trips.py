@@ -159,3 +159,20 @@ async def test_a_withdrawn_answer_leaves_no_row_and_no_points(db):
     assert await db.fetchall(
         "SELECT points, answered FROM quiz_totals WHERE user_id = ? AND period = 'all'", (taken.user_id,)
     ) == [(600, 1)]
+
+
+@pytest.mark.sqlite_only
+async def test_a_review_rating_is_two_trips_its_read_and_its_commit(db):
+    """A rating (and a /test answer, which is one) reads the card, then writes the card and its log
+    row: the writes ride with COMMIT instead of a trip each."""
+    from datetime import UTC, datetime
+
+    from bot.core import srs
+    from bot.storage.study import StudyRepo
+
+    trips = count_trips(db)
+    now = datetime(2026, 1, 5, 12, tzinfo=UTC)
+    await StudyRepo(db).record_review(1, "clv", 4, "review", 7, now, scheduler=srs.DEFAULT_SCHEDULER)
+    assert len(trips) == 2, trips
+    assert committed_rows(db, "SELECT user_id, card_id FROM study_cards") == [(1, "clv")]
+    assert committed_rows(db, "SELECT COUNT(*) FROM study_reviews") == [(1,)]
