@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import time
@@ -15,11 +16,15 @@ from bot.config import Settings
 from bot.core.errors import StudyBotError
 from bot.core.lookup import TermIndex
 from bot.decks import DeckLibrary, ServerDeck
+from bot.process import ThisProcess
 from bot.storage import Database, open_database
 from bot.storage.decks import DeckStore
 from bot.ui import messages
 
 log = logging.getLogger(__name__)
+
+#: Where a server's deck changes are announced to the bot's other processes (PostgreSQL only).
+DECKS_CHANNEL = "studybot_decks"
 
 # The bot never joins a voice channel: discord.py's start-up warnings that voice libraries are
 # missing ("PyNaCl is not installed, voice will NOT be supported") are noise an operator cannot act on.
@@ -105,8 +110,13 @@ class StudyTree(app_commands.CommandTree):
         await messages.reply_error(interaction, text)
 
 
-class StudyBot(commands.Bot):
-    """The study bot. With `commands_only`, set-up only registers the slash commands (for `sync`)."""
+class StudyBot(commands.AutoShardedBot):
+    """The study bot. With `commands_only`, set-up only registers the slash commands (for `sync`).
+
+    Sharded: SHARD_COUNT and SHARD_IDS run a range of the bot's shards in this process; without
+    them, one process runs as many shards as Discord recommends. What this process is among the
+    bot's processes (its shards, its share of the request budget, its outbox) is `self.process`.
+    """
 
     def __init__(
         self,
@@ -130,8 +140,12 @@ class StudyBot(commands.Bot):
             help_command=None,
             # Nobody is pinged by accident, whatever a member types into a term or an import.
             allowed_mentions=discord.AllowedMentions.none(),
+            shard_count=settings.shard_count,  # None: Discord's recommended count (GET /gateway/bot)
+            shard_ids=settings.shard_ids,
         )
         self.settings = settings
+        self.process = ThisProcess(settings.shards, settings.processes)
+        self.feed = None  # LISTEN/NOTIFY between the bot's processes (PostgreSQL only)
         self.rng = rng or random.Random()
         self.db: Database | None = None
         self.deck: content.Deck | None = deck
@@ -156,14 +170,37 @@ class StudyBot(commands.Bot):
         version = await self.db.migrate()
         self.decks = DeckLibrary(ServerDeck(self.deck, self.index), DeckStore(self.db))
         await self.decks.load()
+        if self.settings.database_url and self.process.shared:
+            await self._listen_to_other_processes()
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         log.info(
-            "ready to connect: %d terms, schema v%d, set-up %.0f ms",
+            "ready to connect: %d terms, schema v%d, %s, set-up %.0f ms",
             len(self.deck.terms),
             version,
+            self.process.describe(),
             (time.perf_counter() - started) * 1000,
         )
+
+    async def _listen_to_other_processes(self) -> None:
+        """Other processes of the bot may change what this one keeps in memory (a server's deck
+        selection): hear about it (see bot.storage.notify)."""
+        from bot.storage.notify import ChangeFeed
+
+        self.feed = ChangeFeed(self.db, self.settings.database_url)
+        self.feed.listen(DECKS_CHANNEL, self.decks.heard, resync=self.decks.load)
+
+        async def announce(guild_id: int) -> None:
+            await self.feed.publish(DECKS_CHANNEL, str(guild_id))
+
+        self.decks.announce = announce
+        await self.feed.start()
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        # The shard count is known from here on: SHARD_COUNT, or what Discord recommended.
+        self.process.shard_count = self.shard_count
+        log.info("shard %s of %s connecting", shard_id, self.shard_count)
+        await super().before_identify_hook(shard_id, initial=initial)
 
     async def add_cog(self, cog: commands.Cog, /, **options) -> None:
         if not self.commands_only:
@@ -187,7 +224,14 @@ class StudyBot(commands.Bot):
         """Never a command: the bot has no message intents, and no prefix either (see __init__)."""
 
     async def close(self) -> None:
+        if "_AutoShardedClient__queue" not in self.__dict__:
+            # Set up but never logged in (tests, benchmarks): discord.py's sharded close() posts to
+            # the event queue that login creates.
+            self._AutoShardedClient__queue = asyncio.PriorityQueue()
         await super().close()
+        if self.feed is not None:
+            await self.feed.close()
+            self.feed = None
         if self.db is not None:
             await self.db.close()
             self.db = None

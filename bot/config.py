@@ -7,8 +7,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.core.errors import BadInput
+from bot.core.shards import ShardPlan, shard_plan
+
 DEFAULT_DATABASE_PATH = Path("data") / "studybot.sqlite3"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+#: Each process keeps its share of Discord's 50 requests/s; past this many the shares get too thin
+#: to post a quiz question promptly (see bot.core.budget.global_bucket).
+MAX_PROCESSES = 40
 #: SQLITE_SYNCHRONOUS: NORMAL (default) keeps every commit through a crash of the bot or a kill;
 #: FULL also through a power cut or an operating-system crash, at the price of a disk flush per commit.
 SQLITE_SYNCHRONOUS = ("NORMAL", "FULL")
@@ -28,11 +34,35 @@ class Settings:
     application_id: int | None = None
     #: postgresql://user:password@host:port/dbname selects PostgreSQL; None means SQLite at database_path.
     database_url: str | None = None
+    #: SHARD_COUNT: the bot's total number of shards (None: Discord's recommended count, all here).
+    shard_count: int | None = None
+    #: SHARD_IDS: the shards this process runs (None: all of them).
+    shard_ids: tuple[int, ...] | None = None
+    #: PROCESS_COUNT: how many processes share the bot's request budget (None: from the shards).
+    process_count: int | None = None
     #: SQLite's durability level (see SQLITE_SYNCHRONOUS); PostgreSQL ignores it.
     sqlite_synchronous: str = "NORMAL"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "database_path", Path(self.database_path))
+        if self.shard_ids is not None:
+            object.__setattr__(self, "shard_ids", tuple(self.shard_ids))
+
+    @property
+    def shards(self) -> ShardPlan:
+        """The shards this process runs (`bot.core.shards`)."""
+        return ShardPlan(self.shard_count, self.shard_ids)
+
+    @property
+    def processes(self) -> int:
+        """How many processes share the bot's global request budget: PROCESS_COUNT, else as many
+        as it takes to run every shard in ranges the size of this one's (SHARD_COUNT / len(SHARD_IDS),
+        rounded up), else 1."""
+        if self.process_count is not None:
+            return self.process_count
+        if self.shard_count is not None and self.shard_ids:
+            return -(-self.shard_count // len(self.shard_ids))
+        return 1
 
     def __repr__(self) -> str:  # never print the token, even by accident
         hidden = "set" if self.token else "missing"
@@ -40,7 +70,8 @@ class Settings:
             f"Settings(token=<{hidden}>, database_path={str(self.database_path)!r}, "
             f"dev_guild_id={self.dev_guild_id}, log_level={self.log_level!r}, "
             f"new_cards_per_day={self.new_cards_per_day}, application_id={self.application_id}, "
-            f"database_url={self.database_where!r}, sqlite_synchronous={self.sqlite_synchronous!r})"
+            f"database_url={self.database_where!r}, sqlite_synchronous={self.sqlite_synchronous!r}, "
+            f"shard_count={self.shard_count}, shard_ids={self.shard_ids}, process_count={self.process_count})"
         )
 
     @property
@@ -100,6 +131,16 @@ class Settings:
                 "DATABASE_URL must look like postgresql://user:password@host:5432/dbname "
                 "(leave it empty to use SQLite at DATABASE_PATH)."
             )
+        try:
+            plan = shard_plan(get("SHARD_COUNT"), get("SHARD_IDS"))
+        except BadInput as exc:
+            raise ConfigError(str(exc)) from None
+        processes = get("PROCESS_COUNT")
+        if processes is not None and (not processes.isdigit() or not 1 <= int(processes) <= MAX_PROCESSES):
+            raise ConfigError(
+                f"PROCESS_COUNT must be a whole number from 1 to {MAX_PROCESSES} (how many processes run "
+                f"the bot together), not {processes!r}."
+            )
         synchronous = (get("SQLITE_SYNCHRONOUS") or "NORMAL").upper()
         if synchronous not in SQLITE_SYNCHRONOUS:
             raise ConfigError(
@@ -114,6 +155,9 @@ class Settings:
             new_cards_per_day=int(per_day),
             application_id=int(application) if application else None,
             database_url=url,
+            shard_count=plan.count,
+            shard_ids=plan.ids,
+            process_count=int(processes) if processes else None,
             sqlite_synchronous=synchronous,
         )
 

@@ -6,6 +6,10 @@ tests and matching work with imported terms unchanged. Most servers use the buil
 they get the shared one without touching the database. The others are built once and cached
 until a teacher imports, removes or selects a deck there.
 
+Processes of one bot share the database: when a teacher changes a server's decks, the process
+that ran the command tells the others (`announce`, LISTEN/NOTIFY on PostgreSQL, see
+`bot.storage.notify`), and they drop what they hold for that server (`heard`).
+
 Building a server's deck is CPU work (about 0.3 s for 2,000 imported terms), so it runs in a
 worker thread, once per server however many interactions ask meanwhile (autocomplete sends one
 per keystroke). The cache is bounded by the terms it holds, not by a number of servers: many
@@ -18,7 +22,7 @@ import asyncio
 import logging
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 import content
@@ -124,6 +128,8 @@ class DeckLibrary:
         self._cache: OrderedDict[int, _Built] = OrderedDict()  # guild -> its built deck, LRU order
         self._cached_terms = 0
         self._building: dict[int, asyncio.Task[ServerDeck]] = {}  # guild -> the build in flight
+        #: Tells the bot's other processes that a server's decks changed here (None: one process).
+        self.announce: Callable[[int], Awaitable[None]] | None = None
 
     async def load(self) -> None:
         """Read which servers draw on imported decks (start-up)."""
@@ -155,9 +161,24 @@ class DeckLibrary:
         if not task.cancelled():
             task.exception()  # seen: its waiters got the error, and the next use builds again
 
-    async def changed(self, guild_id: int, selection: Selection | None = None) -> None:
+    async def changed(self, guild_id: int, selection: Selection | None = None, *, announce: bool = True) -> None:
         """Decks may have been imported, removed or selected here (by a command, or by
-        `python -m bot import`): the next use rebuilds the server's deck if its selection changed."""
+        `python -m bot import`): the next use rebuilds the server's deck if its selection changed.
+        The bot's other processes are told too (unless `announce` is False: one of them told us)."""
+        await self._reread(guild_id, selection)
+        if announce and self.announce is not None:
+            await self.announce(guild_id)
+
+    async def heard(self, payload: str) -> None:
+        """Another process changed a server's decks (`payload`: the server's id): read them again."""
+        try:
+            guild_id = int(payload)
+        except ValueError:
+            log.warning("ignoring a deck change notice that names no server: %r", payload[:40])
+            return
+        await self.changed(guild_id, announce=False)
+
+    async def _reread(self, guild_id: int, selection: Selection | None) -> None:
         selection = selection or await self.store.selection(guild_id)
         cached = self._cache.get(guild_id)
         if cached is None or cached.key != selection.key:

@@ -275,7 +275,8 @@ async def open_playground(settings: Settings, *, port: int | None = None, deck=N
     with _quiet():  # when simcord was imported earlier, the voice notes come with the bot's client
         bot = create_bot(settings, deck=deck)
     # check_errors=False: a visitor's mistake must not tear the playground down; errors are logged.
-    env = simcord.Env(bot, check_errors=False)
+    # One simulated process with one shard, unless SHARD_COUNT says otherwise (the bot is sharded).
+    env = simcord.Env(bot, check_errors=False, shard_count=bot.shard_count or 1)
     # simcord's clock starts on 2026-01-01; the playground's starts now, so message times, the
     # daily term and scheduled quizzes happen when the visitor expects them. (Backend is simcord's
     # internal API; simcord is pinned exactly in pyproject.toml.)

@@ -146,7 +146,12 @@ async def build_school(path: Path, *, seed: int = 5) -> dict:
         for i in range(4):
             answer = LearnAnswer(learner, term_ids[40 + i], i % 2 == 0, guild, stage=None)
             session, _ = await learn.answer(
-                session, answer, "question", {"round": 1, "i": i}, T0 + timedelta(seconds=i)
+                session,
+                answer,
+                "question",
+                {"round": 1, "i": i},
+                T0 + timedelta(seconds=i),
+                scheduler=DEFAULT_SCHEDULER,
             )
     await db.execute(
         "INSERT INTO fsrs_params (guild_id, parameters, checked_at, adopted_at, outcome, reviews, held_out,"
@@ -306,7 +311,10 @@ def _one_bad_file(tmp_path) -> Path:
             "INSERT INTO study_matches (user_id, guild_id, elapsed_ms, penalties, finished_at)"
             " VALUES (2, 7, 'slow', 0, 6)"
         )
-        await db.execute("INSERT INTO study_cards VALUES (3, 'crm', 2, NULL, 'stable', 5.0, 10, 9, 1, 'review')")
+        await db.execute(
+            "INSERT INTO study_cards (user_id, card_id, state, step, stability, difficulty, due, last_review,"
+            " introduced_at, introduced_via) VALUES (3, 'crm', 2, NULL, 'stable', 5.0, 10, 9, 1, 'review')"
+        )
         await db.close()
 
     asyncio.run(build())

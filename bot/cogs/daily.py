@@ -22,6 +22,7 @@ from bot.cogs.common import deck_for, resolve_topic, topic_choices
 from bot.cogs.scheduler import missing_permissions, pause_reason, post_channel, refused
 from bot.cogs.server_fsrs import scheduler_for
 from bot.cogs.settings import MANAGERS, require_manager
+from bot.core.budget import Priority
 from bot.core.errors import BadInput
 from bot.core.questions import Kind, make_question
 from bot.core.schedule import (
@@ -225,6 +226,8 @@ class DailyTerm(commands.Cog):
         term = deck.get(term_id)
         view = daily_post_view(term)
         try:
+            # Within this process's share of Discord's budget, after quiz messages and notices.
+            await self.bot.process.outbox.turn(Priority.POST, settings.channel_id)
             # The day's nonce: if an earlier send did post, Discord returns that message instead
             # of a second one (for a few minutes: see bot.core.schedule).
             message = await channel.send(

@@ -46,7 +46,8 @@ START = {Kind.TEST: ("Practice", "test"), Kind.REVIEW: ("Review", "review"), Kin
 class Homework(commands.Cog):
     def __init__(self, bot) -> None:
         self.bot = bot
-        self.store = HomeworkStore(bot.db)
+        # Reminders of this process's servers only (see bot.process): a stopped process's are its own.
+        self.store = HomeworkStore(bot.db, shards=bot.process.shards)
         self.reports = ReportStore(bot.db)
         self._quiet_until: datetime | None = None
         self._checked_at: datetime | None = None

@@ -18,6 +18,7 @@ from discord.ext import commands
 from bot.cogs.common import deck_for, resolve_topic, topic_choices
 from bot.cogs.quiz_answers import RoundInput, may_run
 from bot.cogs.quiz_runner import RoundRunner
+from bot.core.budget import Priority
 from bot.core.errors import BadInput
 from bot.core.missed import DEFAULT_PERIOD, NotEnoughHistory, period_start, pick_missed
 from bot.core.questions import Mode, make_questions, questions_about
@@ -68,8 +69,11 @@ class Quiz(RoundInput, commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(*BUTTONS)
-        # Rounds left active by a crash or restart end here; their answers already count.
-        self.interrupted = await self.repo.interrupt_active_rounds(int(discord.utils.utcnow().timestamp() * 1000))
+        # Rounds left active by a crash or restart end here; their answers already count. Only this
+        # process's servers' rounds: those of other processes (other shards) are running there.
+        self.interrupted = await self.repo.interrupt_active_rounds(
+            int(discord.utils.utcnow().timestamp() * 1000), shards=self.bot.process.shards
+        )
         if self.interrupted:
             self.bot.loop.create_task(self._announce_interrupted(self.interrupted))
 
@@ -91,8 +95,10 @@ class Quiz(RoundInput, commands.Cog):
         for active in rounds:
             if active.message_id is None:
                 continue
-            message = self.bot.get_partial_messageable(active.channel_id).get_partial_message(active.message_id)
+            channel = self.bot.get_partial_messageable(active.channel_id, guild_id=active.guild_id)
+            message = channel.get_partial_message(active.message_id)
             try:
+                await self.bot.process.outbox.turn(Priority.POST, active.channel_id)
                 await message.edit(
                     content="⏹️ This quiz was interrupted because the bot restarted. Points already earned are "
                     "kept on /leaderboard.",

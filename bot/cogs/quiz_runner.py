@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import discord
 
 from bot.cogs.server_fsrs import scheduler_for
+from bot.core.budget import Priority
 from bot.core.quiz import QuizRound, period_keys
 from bot.ui.quiz import podium_embed, question_embed, question_view, reveal_embed
 from bot.ui.quiz_teams import teams_embed, teams_view
@@ -47,10 +48,12 @@ class RoundRunner:
         self._refused: discord.HTTPException | None = None
         # Every edit of the round's message goes through _edit, one at a time and in order: discord.py
         # sends requests of one bucket concurrently and retries a 429 later, so a count edit sent
-        # before the reveal could otherwise land after it and bring the question back.
+        # before the reveal could otherwise land after it and bring the question back. Each post and
+        # edit takes its turn in the bot's outbox: questions, reveals and the podium as LIVE, the
+        # "answers" counter as COUNTER, so many rounds' counters never hold up a question.
         self._last_edit: asyncio.Task | None = None
         self._count_task: asyncio.Task | None = None  # a throttled refresh: the count, or team rosters
-        self._count_waiting = False  # the count task is in its pause, not editing yet
+        self._count_waiting = False  # the count task is in its pause or waits for its turn, not editing yet
         self._last_count_edit = 0.0
         self.joining_until = None  # a team round's joining phase ends then (or at Start now)
         self._storing: set[asyncio.Task] = set()  # clicks whose answer is being stored
@@ -129,45 +132,55 @@ class RoundRunner:
             self._count_task = asyncio.create_task(self._throttled(fields, what))
 
     async def _throttled(self, fields, what: str) -> None:
-        wait = self._last_count_edit + COUNT_EDIT_INTERVAL - time.monotonic()
-        if wait > 0:
-            self._count_waiting = True
-            try:
-                await asyncio.sleep(wait)
-            finally:
-                self._count_waiting = False
-
-        def stamped():
-            wanted = fields()
-            if wanted is not None:
-                self._last_count_edit = time.monotonic()
-            return wanted
-
+        self._count_waiting = True  # until its edit's turn comes (see _edit_after)
         try:
-            await self._edit(stamped)
+            wait = self._last_count_edit + COUNT_EDIT_INTERVAL - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+
+            def stamped():
+                wanted = fields()
+                if wanted is not None:
+                    self._last_count_edit = time.monotonic()
+                return wanted
+
+            await self._edit(stamped, Priority.COUNTER)
         except discord.HTTPException:
             log.warning("could not update the %s of round %s", what, self.round.round_id)
+        finally:
+            self._count_waiting = False
 
     def _drop_waiting_refresh(self) -> None:
         if self._count_task is not None and self._count_waiting:
-            self._count_task.cancel()  # still in its pause: it would find its screen gone anyway
+            # Still in its pause or waiting for its turn: it would find its screen gone anyway, and
+            # the reveal behind it on the one edit path must not wait for a counter's turn.
+            self._count_task.cancel()
 
-    async def _edit(self, fields) -> None:
+    async def _edit(self, fields, priority: Priority = Priority.LIVE) -> None:
         """Edit the round's message once every earlier edit is done (the one ordered path).
 
         `fields` is a function called when the edit's turn comes, returning the edit's fields, or
-        None when the edit is no longer wanted. Each edit is a task that waits for the previous one.
+        None when the edit is no longer wanted. Each edit is a task that waits for the previous one,
+        then for its turn in the outbox at `priority`.
         """
         previous = self._last_edit
-        self._last_edit = asyncio.create_task(self._edit_after(previous, fields))
+        self._last_edit = asyncio.create_task(self._edit_after(previous, fields, priority))
         await self._last_edit
 
-    async def _edit_after(self, previous: asyncio.Task | None, fields) -> None:
+    async def _edit_after(self, previous: asyncio.Task | None, fields, priority: Priority) -> None:
         if previous is not None and not previous.done():
             await asyncio.wait({previous})
-        wanted = fields()
+        if self.message is None or fields() is None:
+            return  # no longer wanted: no turn taken
+        await self._turn(priority)
+        if priority is Priority.COUNTER:
+            self._count_waiting = False  # its turn came: from here on it is being sent, never cancelled
+        wanted = fields()  # what the message should say now, after the wait
         if wanted is not None and self.message is not None:
             await self.message.edit(**wanted)
+
+    async def _turn(self, priority: Priority) -> None:
+        await self.cog.bot.process.outbox.turn(priority, self.channel.id)
 
     async def _run(self) -> None:
         status = "finished"
@@ -210,6 +223,7 @@ class RoundRunner:
     async def _post(self, **fields) -> None:
         """Post the round's next message (the team picker, a question): it becomes the one edited."""
         try:
+            await self._turn(Priority.LIVE)
             self.message = await self.channel.send(**fields)
         except discord.HTTPException as exc:
             self._refused = exc  # Discord refused the post: _run may pause a schedule with it
@@ -316,6 +330,7 @@ class RoundRunner:
             anonymous=self.round.anonymous,
         )
         try:
+            await self._turn(Priority.LIVE)
             await self.channel.send(embed=podium)
         except discord.HTTPException as exc:  # the result is saved; only the podium is lost
             log.warning("podium of round %s not posted: %s", self.round.round_id, exc)
@@ -341,6 +356,7 @@ class RoundRunner:
         try:
             if self.message is not None:
                 await self._edit(lambda: {"view": None})
+            await self._turn(Priority.LIVE)
             await self.channel.send(FAILED_NOTE)
         except discord.HTTPException:
             log.warning("could not announce the end of failed round %s", self.round.round_id)

@@ -34,11 +34,13 @@ from bot.core.report import (
     assignment_column,
     class_mastery,
     counted_for,
+    leech_terms,
     ranked_wrong,
     since_ms,
     student_cells,
 )
 from bot.storage.homework import HomeworkStore, progress_from
+from bot.storage.leeches import LeechRepo
 from bot.storage.reports import ReportStore, class_report, student_report
 from bot.ui import report as ui
 from bot.ui.chart import Bar, mastery_chart
@@ -90,16 +92,21 @@ class Report(commands.Cog):
             topic_id = resolve_topic(deck, topic)
             await interaction.response.defer(ephemeral=True, thinking=True)
             report = await self._class_report(interaction.guild_id, Period(period), topic_id, deck)
-            embeds, view = ui.class_message(report, deck, page=0, owner=interaction.user.id, chart=False)
+            leeches = await self._leeches(interaction.guild_id, report, deck, topic_id)
+            embeds, view = ui.class_message(
+                report, deck, page=0, owner=interaction.user.id, chart=False, leeches=leeches
+            )
             await interaction.followup.send(embeds=embeds, ephemeral=True, **({"view": view} if view else {}))
-            await self._add_chart(interaction, report, deck, topic_id)
+            await self._add_chart(interaction, report, deck, topic_id, leeches)
 
-    async def _add_chart(self, interaction: discord.Interaction, report, deck: Deck, topic: str | None) -> None:
+    async def _add_chart(
+        self, interaction: discord.Interaction, report, deck: Deck, topic: str | None, leeches
+    ) -> None:
         """The chart follows the figures: its data reads every member's flashcards and drawing it
         takes CPU, so the teacher reads the figures meanwhile. If it fails, the report is whole without it."""
         try:
             png = await self._chart(report.rows, deck, topic)
-            embeds, view = ui.class_message(report, deck, page=0, owner=interaction.user.id)
+            embeds, view = ui.class_message(report, deck, page=0, owner=interaction.user.id, leeches=leeches)
             await interaction.edit_original_response(
                 embeds=embeds, attachments=[discord.File(io.BytesIO(png), filename=ui.CHART_NAME)], view=view
             )
@@ -116,7 +123,8 @@ class Report(commands.Cog):
             if topic is not None and deck.topic(topic) is None:
                 raise BadInput("That topic is no longer in this server's decks. Run /report class again.")
             report = await self._class_report(interaction.guild_id, period, topic, deck)
-            embeds, view = ui.class_message(report, deck, page=page, owner=interaction.user.id)
+            leeches = await self._leeches(interaction.guild_id, report, deck, topic)
+            embeds, view = ui.class_message(report, deck, page=page, owner=interaction.user.id, leeches=leeches)
             await interaction.response.edit_message(embeds=embeds, view=view)
 
     async def _class_report(self, guild_id: int, period: Period, topic: str | None, deck: Deck):
@@ -126,6 +134,12 @@ class Report(commands.Cog):
             self.bot.db, guild_id, period, discord.utils.utcnow(), known_terms=known, topic=topic,
             topic_terms=topic_terms, details=ui.TERMS_SHOWN,
         )  # fmt: skip
+
+    async def _leeches(self, guild_id: int, report, deck: Deck, topic: str | None):
+        """The class's leeches among the report's terms (the topic's, or every term of the decks)."""
+        found = await LeechRepo(self.bot.db).leeches(guild_id, [row.user_id for row in report.rows])
+        known = [t.id for t in deck.terms_in(topic)] if topic else [t.id for t in deck.terms]
+        return leech_terms(((x.user_id, x.card_id, x.lapses) for x in found), known)
 
     async def _chart(self, rows, deck: Deck, topic: str | None) -> bytes:
         """Mastery per topic across the class, drawn as /progress draws a member's."""
@@ -152,7 +166,12 @@ class Report(commands.Cog):
                 self.bot.db, interaction.guild_id, member.id, period, discord.utils.utcnow()
             )
             name = member_name(getattr(member, "display_name", member.name))
-            embed = ui.student_embed(member.id, name, found, deck, period)
+            leeches = [
+                (x.card_id, x.lapses)
+                for x in await LeechRepo(self.bot.db).leeches(interaction.guild_id, [member.id])
+                if deck.get(x.card_id) is not None
+            ]
+            embed = ui.student_embed(member.id, name, found, deck, period, leeches)
             await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @report.command(name="term", description="One term across the class: who missed it, the wrong answers.")

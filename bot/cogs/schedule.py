@@ -26,6 +26,7 @@ from bot.cogs.common import deck_for, resolve_topic, topic_choices
 from bot.cogs.quiz import ModeOption
 from bot.cogs.scheduler import missing_permissions, pause_reason, post_channel
 from bot.cogs.settings import MANAGERS, require_manager
+from bot.core.budget import Priority
 from bot.core.errors import BadInput
 from bot.core.questions import Mode
 from bot.core.schedule import CATCH_UP_GRACE, QuizSchedule, advance, catch_up, parse_days, parse_time
@@ -227,6 +228,7 @@ class QuizSchedules(commands.Cog):
             await self._pause(schedule, problem, now)
             return
         try:
+            await self.bot.process.outbox.turn(Priority.NOTICE, schedule.channel_id)
             await channel.send(notice_text(schedule, deck, starts_at))
         except Exception as exc:
             reason = pause_reason(exc, schedule.channel_id)
@@ -300,9 +302,9 @@ class QuizSchedules(commands.Cog):
             count,
         )
 
-    @staticmethod
-    async def _say(channel, text: str) -> None:
+    async def _say(self, channel, text: str) -> None:
         try:
+            await self.bot.process.outbox.turn(Priority.NOTICE, channel.id)
             await channel.send(text)
         except discord.HTTPException as exc:
             log.warning("could not post in channel %s: %s", channel.id, exc)

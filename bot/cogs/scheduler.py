@@ -1,11 +1,25 @@
-"""The scheduler: ONE loop for all servers that posts daily terms and starts scheduled quizzes.
+"""The scheduler: ONE loop for all of this process's servers that posts daily terms and starts
+scheduled quizzes.
 
 Every `TICK_SECONDS` the loop asks storage for the rows whose `next_run_at` has come (two
-partial-index probes, so an idle tick costs the same for 10 or 10,000 servers) and hands each row
-to its feature: `QuizSchedules.run_slot` and `DailyTerm.post_today`. Those take the slot in the
-database (a compare-and-set advance, or the daily claim row) and commit BEFORE anything is sent,
-so a slot is used at most once, even across restarts. Each row runs inside its own try/except:
-one broken server is logged and never stops the loop or the other servers.
+partial-index probes, so an idle tick costs the same for 10 or 10,000 servers), only those of the
+servers whose shards this process runs (`bot.process`: a stopped process's overdue rows never
+crowd out the others'), and hands each row to its feature: `QuizSchedules.run_slot` and
+`DailyTerm.post_today`. Those take the slot in the database (a compare-and-set advance, or the
+daily claim row) and commit BEFORE anything is sent, so a slot is used at most once, even across
+restarts.
+
+The rows run concurrently (`bot.outbox.Fanout`): quiz slots before daily terms, a bounded number
+at a time, each send taking its turn in the outbox (this process's share of Discord's global
+limit), so 2,000 daily terms due at 08:00 go out at the budget's pace and a class quiz's notice
+due meanwhile goes first. Each row runs in its own task: a failure (or a send that discord.py
+retries) costs only that row, which retries at a later tick (`daily_retry_at`); one broken
+server is logged and never stops the loop or the other servers.
+
+A due query reads at most `PAGE` rows. A full page means more are waiting (more servers due at one
+minute than a page holds): once the page's rows are done, a background drain reads the next page
+at once instead of at the next tick, so the budget never idles between pages. The ticks go on
+meanwhile (a quiz notice due during a long fan-out is still read at its tick).
 
 Ticks are aligned to whole half-minutes of UTC (hh:mm:00 and hh:mm:30). Schedule times are whole
 minutes, so a 09:00 post or quiz notice goes out at 09:00:00, not up to 30 s late. The loop is a
@@ -27,6 +41,8 @@ from datetime import datetime, timedelta
 import discord
 from discord.ext import commands, tasks
 
+from bot.core.budget import Priority
+from bot.outbox import Fanout
 from bot.permissions import CHANNEL_POST, missing_text, missing_to_post
 from bot.storage.daily_posts import ScheduleChanges
 from bot.storage.schedules import ScheduleStore
@@ -38,23 +54,35 @@ QUIET_RECHECK = timedelta(minutes=5)
 #: What a post needs in its channel (the invite asks for the same, see bot.permissions).
 POST_PERMISSIONS = CHANNEL_POST
 CHANNEL_GONE = "the channel was deleted, or I can no longer see it"
+#: Rows being worked on at once: each claims its slot, waits for its turn and sends. About a second
+#: and a half of this process's budget (45 requests/s), so the queue stays full while few rows are
+#: ever claimed-but-unsent (a crash leaves those unsent for the day rather than risk a duplicate).
+FANOUT_LIMIT = 64
+#: Rows one due query reads (see the module notes: a full page is followed by the next at once).
+PAGE = 500
 
 
 class Scheduler(commands.Cog):
     def __init__(self, bot) -> None:
         self.bot = bot
-        self.store = ScheduleStore(bot.db)
+        self.store = ScheduleStore(bot.db, shards=bot.process.shards)
+        self.fanout = Fanout(FANOUT_LIMIT)
         # Idle ticks skip the database: nothing falls due before `_quiet_until` unless a schedule
         # changed (ScheduleChanges) or QUIET_RECHECK passed (a safety net, e.g. a restored backup).
         self._quiet_until: datetime | None = None
         self._checked_at: datetime | None = None
         self._changes_seen = -1
+        self._full_pages: set | None = None  # the keys of the last full page read (None: not full)
+        self._drain: asyncio.Task | None = None
 
     async def cog_load(self) -> None:
         self.tick.start()
 
     async def cog_unload(self) -> None:
         self.tick.cancel()
+        if self._drain is not None:
+            self._drain.cancel()
+        self.fanout.cancel()
 
     @tasks.loop(seconds=TICK_SECONDS)
     async def tick(self) -> None:
@@ -83,8 +111,24 @@ class Scheduler(commands.Cog):
     async def _tick(self, now: datetime) -> None:
         changes = ScheduleChanges.count  # before the reads: a change made meanwhile wakes the next tick
         await self.run_due(now)
+        if self._full_pages is not None and (self._drain is None or self._drain.done()):
+            self._drain = asyncio.create_task(self._next_pages(), name="scheduler-pages")
         self._quiet_until = await self.store.next_due_at() or now + QUIET_RECHECK
         self._checked_at, self._changes_seen = now, changes
+
+    async def _next_pages(self) -> None:
+        """After a full page: wait until its rows are done, then read the next, while pages stay
+        full and bring rows not in the page before (rows that stay due, e.g. failing the same way
+        each time, wait for the next tick instead of looping here)."""
+        try:
+            while self._full_pages is not None:
+                before = self._full_pages
+                await self.fanout.idle()
+                await self.run_due(discord.utils.utcnow())
+                if self._full_pages is not None and self._full_pages <= before:
+                    break
+        except Exception:
+            log.exception("reading the next page of due rows failed; the next tick reads it")
 
     @tick.before_loop
     async def align(self) -> None:
@@ -96,35 +140,46 @@ class Scheduler(commands.Cog):
             await asyncio.sleep(wait)
 
     async def run_due(self, now: datetime) -> int:
-        """One tick: run every due quiz slot and daily term at `now`; returns how many rows ran."""
-        ran = 0
+        """One tick: queue every due quiz slot and daily term at `now` (quiz slots first); returns
+        how many rows were queued. Rows still being worked on from an earlier tick are not queued
+        again. The rows run in the background: `await self.fanout.idle()` waits for them."""
+        queued, full = 0, set()
         quizzes = self.bot.get_cog("QuizSchedules")
         if quizzes is not None:
-            for row in await self._due(self.store.due_quiz_schedules, now, "quiz schedules"):
-                ran += await self._guarded(
-                    quizzes.run_slot(row, now), f"quiz schedule {row.id} of guild {row.guild_id}"
-                )
+            rows = await self._due(self.store.due_quiz_schedules, now, "quiz schedules")
+            for row in rows:
+                what = f"quiz schedule {row.id} of guild {row.guild_id}"
+                queued += self._queue(("quiz", row.id), Priority.NOTICE, row, quizzes.run_slot, what)
+            if len(rows) >= PAGE:
+                full.update(("quiz", row.id) for row in rows)
         daily = self.bot.get_cog("DailyTerm")
         if daily is not None:
-            for row in await self._due(self.store.due_daily, now, "daily terms"):
-                ran += await self._guarded(daily.post_today(row, now), f"daily term of guild {row.guild_id}")
-        return ran
+            rows = await self._due(self.store.due_daily, now, "daily terms")
+            for row in rows:
+                what = f"daily term of guild {row.guild_id}"
+                queued += self._queue(("daily", row.guild_id), Priority.POST, row, daily.post_today, what)
+            if len(rows) >= PAGE:
+                full.update(("daily", row.guild_id) for row in rows)
+        self._full_pages = full or None
+        return queued
+
+    def _queue(self, key, priority: Priority, row, run, what: str) -> int:
+        async def job() -> None:
+            try:
+                # The moment the row's work starts: in a big fan-out, a little after the tick.
+                await run(row, discord.utils.utcnow())
+            except Exception:
+                log.exception("%s failed; the loop goes on", what)
+
+        return int(self.fanout.submit(key, priority, job, row.next_run_at.timestamp()))
 
     @staticmethod
     async def _due(query, now: datetime, what: str) -> list:
         try:
-            return await query(now)
+            return await query(now, PAGE)
         except Exception:
             log.exception("could not read the due %s", what)
             return []
-
-    @staticmethod
-    async def _guarded(work, what: str) -> int:
-        try:
-            await work
-        except Exception:
-            log.exception("%s failed; the loop goes on", what)
-        return 1
 
     @commands.Cog.listener()
     async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:

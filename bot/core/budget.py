@@ -69,7 +69,8 @@ def global_bucket(processes: int = 1, per_second: float = DISCORD_GLOBAL_PER_SEC
     processes together stay within `per_second` even when every one of them bursts at once.
     """
     processes = max(processes, 1)
-    burst = max(1.0, per_second * (1 - SAFETY) / processes)
+    # Rounded: 50 * (1 - 0.9) is 4.999... in floating point, one whole token short of 5.
+    burst = max(1.0, round(per_second * (1 - SAFETY) / processes, 6))
     total = min(per_second * SAFETY, per_second - processes * burst)
     if total <= 0:
         raise ValueError(f"{processes} processes cannot share {per_second} requests/s; run fewer processes")

@@ -17,6 +17,7 @@ from enum import StrEnum
 from bot.core.homework import Assignment, Counts, Kind, Progress, Status, count_statuses
 from bot.core.questions import LETTERS, Question
 from bot.core.questions import Kind as QuestionKind
+from bot.core.srs import RATING_FEELINGS, map_rating
 
 DAY_MS = 86_400_000
 
@@ -255,10 +256,37 @@ class StudentReport:
         return count_statuses(p for _, p in self.homework)
 
 
+# --- leeches ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LeechTerm:
+    """A term some students keep forgetting: how many have it as a leech, and the most lapses."""
+
+    term_id: str
+    students: int
+    most_lapses: int
+
+
+def leech_terms(leeches: Iterable[tuple[int, str, int]], known: Iterable[str]) -> list[LeechTerm]:
+    """The class's leeches per term, from (user_id, card_id, lapses) rows: only cards of `known`
+    terms (the server's decks), the terms most students keep forgetting first."""
+    known = set(known)
+    students: Counter[str] = Counter()
+    most: dict[str, int] = {}
+    for _user_id, card_id, lapses in leeches:
+        if card_id in known:
+            students[card_id] += 1
+            most[card_id] = max(most.get(card_id, 0), lapses)
+    terms = [LeechTerm(card_id, count, most[card_id]) for card_id, count in students.items()]
+    return sorted(terms, key=lambda t: (-t.students, -t.most_lapses, t.term_id))
+
+
 # --- the answer export ------------------------------------------------------------------------
 
-#: What a flashcard rating means, as the answer export writes it.
-RATING_WORDS = {1: "1 Again (forgot)", 2: "2 Again (almost)", 3: "3 Hard", 4: "4 Good", 5: "5 Easy"}
+#: What a flashcard rating means, as the answer export writes it: the answer, the scheduling rating
+#: it maps to and the words of its /review button, e.g. "3 Good (got it, with effort)".
+RATING_WORDS = {raw: f"{raw} {map_rating(raw).name} ({feeling})" for raw, feeling in RATING_FEELINGS.items()}
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,6 +61,9 @@ DEFAULT_SCHEDULER = scheduler()
 # that learner used once in 12,580 reviews, has no button of its own.
 _RATINGS = {1: Rating.Again, 2: Rating.Again, 3: Rating.Good, 4: Rating.Good, 5: Rating.Easy}
 _ONE_DAY = timedelta(days=1)
+#: How well the member knew the card, for each 1-5 answer: the words on the /review buttons and in
+#: the class export, beside the scheduling rating it maps to.
+RATING_FEELINGS = {1: "forgot", 2: "almost had it", 3: "got it, with effort", 4: "got it", 5: "instant"}
 
 
 def map_rating(raw: int) -> Rating:

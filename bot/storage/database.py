@@ -215,8 +215,8 @@ class SqliteTx:
         """Run an INSERT and return the new row's `id`."""
         return await self._trip(_statement(sql, tuple(params), _LASTROWID))
 
-    async def lock(self, key: str) -> None:
-        """Hold `key` until the transaction ends. SQLite's BEGIN IMMEDIATE already lets one writer
+    async def lock(self, *keys: str) -> None:
+        """Hold the keys until the transaction ends. SQLite's BEGIN IMMEDIATE already lets one writer
         at a time in, so there is nothing more to take here (PostgreSQL takes an advisory lock)."""
 
     async def _execute_and_commit(self, sql: str, params: Sequence = ()) -> int:

@@ -17,7 +17,9 @@ from datetime import UTC, datetime
 
 from bot.core.errors import BadInput
 from bot.core.homework import Assignment, Kind, Progress, check_open_limit, standing
+from bot.core.shards import ShardPlan
 from bot.storage.database import Database
+from bot.storage.shards import only_shards, shard_condition
 
 _COLUMNS = (
     "id, guild_id, kind, goal, topic, questions, created_at, due_at, channel_id, created_by, closed_at,"
@@ -70,10 +72,17 @@ def progress_from(assignment: Assignment, tally: Tally | None, now: datetime) ->
 
 
 class HomeworkStore:
-    """The assignment tables of one `Database`. Every method is a coroutine."""
+    """The assignment tables of one `Database`. Every method is a coroutine.
 
-    def __init__(self, db: Database) -> None:
+    `shards` limits what the reminder loop's queries (`due_reminders`, `next_reminder_at`) see to
+    the servers of those shards: the process that runs them. None: all.
+    """
+
+    def __init__(self, db: Database, shards: ShardPlan | None = None) -> None:
         self.db = db
+        self._due = only_shards(self.DUE_REMINDERS_SQL, "guild_id", shards)
+        only, params = shard_condition("guild_id", shards)
+        self._next = (f"SELECT MIN(remind_at) FROM assignments WHERE reminder IS NULL{only}", params)
 
     # -- assignments ---------------------------------------------------------------------
 
@@ -228,12 +237,13 @@ class HomeworkStore:
 
     async def due_reminders(self, now: datetime, limit: int = 50) -> list[Assignment]:
         """Reminders to send now (oldest first), at most `limit`."""
-        rows = await self.db.fetchall(self.DUE_REMINDERS_SQL, (_ms(now), limit))
+        sql, shards = self._due
+        rows = await self.db.fetchall(sql, (_ms(now), *shards, limit))
         return [_assignment(r) for r in rows]
 
     async def next_reminder_at(self) -> datetime | None:
-        """When the next reminder falls due (None: none waiting)."""
-        row = await self.db.fetchone("SELECT MIN(remind_at) FROM assignments WHERE reminder IS NULL")
+        """When the next reminder of this store's shards falls due (None: none waiting)."""
+        row = await self.db.fetchone(*self._next)
         return _at(row[0]) if row and row[0] is not None else None
 
     async def claim_reminder(self, assignment_id: int) -> bool:

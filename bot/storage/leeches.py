@@ -16,7 +16,7 @@ from bot.core.srs import LEECH_LAPSES
 from bot.storage.database import Database
 
 # The threshold is written into the SQL, not passed as a parameter: the partial index
-# study_cards_leeches (migration 0011) covers `lapses >= 8`, and a planner can use it only when
+# study_cards_leeches (migration 0010) covers `lapses >= 8`, and a planner can use it only when
 # the query's condition visibly implies the index's.
 _LEECH_CONDITION = f"c.lapses >= {int(LEECH_LAPSES)}"
 

@@ -161,9 +161,17 @@ class PgTx:
         """Run an INSERT and return the new row's `id`."""
         return await self.conn.fetchval(numbered(sql) + " RETURNING id", *params)
 
-    async def lock(self, key: str) -> None:
-        """Hold `key` until this transaction ends: the same key in another process waits."""
-        await self.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key)
+    async def lock(self, *keys: str) -> None:
+        """Hold each key until this transaction ends, taken in the order given (one round trip):
+        the same key in another process waits."""
+        if len(keys) == 1:
+            await self.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", keys[0])
+        elif keys:
+            await self.conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(k, 0))"
+                " FROM unnest($1::text[]) WITH ORDINALITY AS t(k, n) ORDER BY n",
+                list(keys),
+            )
 
 
 class PgSnapshot:

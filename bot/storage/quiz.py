@@ -13,7 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.core.missed import TermRecord
+from bot.core.shards import ShardPlan
 from bot.storage.database import Database
+from bot.storage.shards import shard_condition
+from bot.storage.study import class_lock
 
 log = logging.getLogger(__name__)
 
@@ -99,9 +102,15 @@ def _answer_params(r: AnswerRow) -> tuple:
     )
 
 
+async def _lock_classes(tx, guild_ids: Iterable[int]) -> None:
+    """The class locks of these servers, in one order (see `study.class_lock`)."""
+    await tx.lock(*(class_lock(guild_id) for guild_id in sorted(set(guild_ids))))
+
+
 async def write_answers(db: Database, rows: list[AnswerRow]) -> None:
     """Store answers and add them to the running totals, all in one transaction."""
     async with db.transaction() as tx:
+        await _lock_classes(tx, (r.guild_id for r in rows))
         await tx.executemany(_INSERT_ANSWER, [_answer_params(r) for r in rows])
         # Totals rows in one order everywhere (round ends too): on PostgreSQL two writers of one
         # server's totals then wait for each other instead of deadlocking.
@@ -115,6 +124,7 @@ async def withdraw_answer(db: Database, row: AnswerRow) -> bool:
     """Take back a stored answer whose member was never told it counted: the row goes, and its
     points come off the running totals. False when it was not there (nothing changed)."""
     async with db.transaction() as tx:
+        await _lock_classes(tx, (row.guild_id,))
         if not await tx.execute(_DELETE_ANSWER, (row.round_id, row.question_no, row.user_id)):
             return False
         await tx.executemany(
@@ -252,14 +262,19 @@ class QuizRepo:
                 sorted((guild_id, p, uid, int(won)) for uid, won in players for p in periods),  # see write_answers
             )
 
-    async def interrupt_active_rounds(self, ended_at_ms: int, channel_id: int | None = None) -> list[ActiveRound]:
+    async def interrupt_active_rounds(
+        self, ended_at_ms: int, channel_id: int | None = None, *, shards: ShardPlan | None = None
+    ) -> list[ActiveRound]:
         """Close rounds left active by a crash or restart (or only the one in `channel_id`, whose
-        end could not be saved); their points stay on the leaderboard."""
+        end could not be saved); their points stay on the leaderboard. `shards`: only the rounds
+        of those shards' servers (the restarted process's own; other processes' rounds run on)."""
+        only, params = shard_condition("guild_id", shards)
         async with self.db.transaction() as tx:
             rows = await tx.fetchall(
                 "UPDATE quiz_rounds SET status = 'interrupted', ended_at = ? WHERE status = 'active'"
-                " AND (CAST(? AS BIGINT) IS NULL OR channel_id = ?) RETURNING id, guild_id, channel_id, message_id",
-                (ended_at_ms, channel_id, channel_id),
+                f" AND (CAST(? AS BIGINT) IS NULL OR channel_id = ?){only}"
+                " RETURNING id, guild_id, channel_id, message_id",
+                (ended_at_ms, channel_id, channel_id, *params),
             )
         return [ActiveRound(*r) for r in rows]
 
@@ -329,7 +344,7 @@ class QuizRepo:
         """Per term: the answers this server's members gave since `since_ms` (None = ever) in quiz
         rounds and practice tests (review-log rows of source 'test'; rating 1 = wrong) and how many
         were wrong. Served by quiz_answers_guild_time and the partial study_reviews_test_guild_time
-        (migration 0013), which cover every column read: neither table is scanned."""
+        (migration 0008), which cover every column read: neither table is scanned."""
         since = 0 if since_ms is None else since_ms
         rows = await self.db.fetchall(self.MISSED_TERMS_SQL, (guild_id, since, guild_id, since))
         return [TermRecord(card_id, int(answers), int(misses)) for card_id, answers, misses in rows]

@@ -34,7 +34,9 @@ from bot.core.schedule import (
     next_daily_run,
     next_run,
 )
+from bot.core.shards import ShardPlan
 from bot.storage.daily_posts import DailyPosts, epoch, from_epoch, schedule_write
+from bot.storage.shards import only_shards, shard_condition
 
 
 def _hm(text: str) -> time:
@@ -64,6 +66,11 @@ _INSERT_QUIZ = (
 DUE_QUIZ_SQL = (
     f"SELECT {_QUIZ_COLS} {_QUIZ_FROM} WHERE q.paused = 0 AND q.next_run_at <= ? ORDER BY q.next_run_at LIMIT ?"
 )
+_NEXT_DUE_SQL = (
+    "SELECT MIN(t) FROM (SELECT MIN(next_run_at) AS t FROM quiz_schedules WHERE paused = 0{quiz}"
+    " UNION ALL SELECT MIN(next_run_at) FROM daily_settings WHERE enabled = 1 AND paused_reason IS NULL{daily})"
+    " AS due"
+)
 
 
 def _daily(row) -> DailySettings:
@@ -83,7 +90,19 @@ def _quiz(row) -> QuizSchedule:
 
 class ScheduleStore(DailyPosts):
     """SQL for schedules over the bot's `Database` (the daily term's posts: `DailyPosts`).
-    Methods never touch Discord."""
+    Methods never touch Discord.
+
+    `shards` limits what the scheduler's queries (`due_daily`, `due_quiz_schedules`,
+    `next_due_at`) see to the servers of those shards: the process that runs them. None: all.
+    """
+
+    def __init__(self, db, shards: ShardPlan | None = None) -> None:
+        super().__init__(db)
+        self._due_daily = only_shards(DUE_DAILY_SQL, "d.guild_id", shards)
+        self._due_quiz = only_shards(DUE_QUIZ_SQL, "q.guild_id", shards)
+        quiz, quiz_params = shard_condition("guild_id", shards)
+        daily, daily_params = shard_condition("guild_id", shards)
+        self._next_due = (_NEXT_DUE_SQL.format(quiz=quiz, daily=daily), quiz_params + daily_params)
 
     # --- server time zone -------------------------------------------------------------------
 
@@ -187,7 +206,8 @@ class ScheduleStore(DailyPosts):
     async def due_daily(self, now: datetime, limit: int = 500) -> list[DailySettings]:
         """Active servers whose `next_run_at` has come, oldest first (at most `limit`).
         Check each with `daily_due`: a due row is a reason to look, not proof a post is owed."""
-        rows = await self.db.fetchall(DUE_DAILY_SQL, (epoch(now), limit))
+        sql, shards = self._due_daily
+        rows = await self.db.fetchall(sql, (epoch(now), *shards, limit))
         return [_daily(r) for r in rows]
 
     # --- scheduled quizzes ------------------------------------------------------------------
@@ -285,18 +305,15 @@ class ScheduleStore(DailyPosts):
         return count
 
     async def next_due_at(self) -> datetime | None:
-        """The earliest `next_run_at` of any active daily term or quiz schedule (None: none at all).
-        Two probes of the partial indexes the due queries use."""
-        row = await self.db.fetchone(
-            "SELECT MIN(t) FROM (SELECT MIN(next_run_at) AS t FROM quiz_schedules WHERE paused = 0"
-            " UNION ALL SELECT MIN(next_run_at) FROM daily_settings WHERE enabled = 1 AND paused_reason IS NULL)"
-            " AS due"
-        )
+        """The earliest `next_run_at` of any active daily term or quiz schedule of this store's
+        shards (None: none at all). Two probes of the partial indexes the due queries use."""
+        row = await self.db.fetchone(*self._next_due)
         return from_epoch(row[0])
 
     async def due_quiz_schedules(self, now: datetime, limit: int = 500) -> list[QuizSchedule]:
         """Unpaused quiz schedules whose slot has come, oldest first (at most `limit`)."""
-        rows = await self.db.fetchall(DUE_QUIZ_SQL, (epoch(now), limit))
+        sql, shards = self._due_quiz
+        rows = await self.db.fetchall(sql, (epoch(now), *shards, limit))
         return [_quiz(r) for r in rows]
 
     async def advance_quiz_schedule(

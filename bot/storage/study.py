@@ -45,6 +45,15 @@ def member_lock(user_id: int) -> str:
     return f"study:{user_id}"
 
 
+def class_lock(guild_id: int) -> str:
+    """The `tx.lock` key of one server's class figures. Answers and reviews update the class
+    report's rows through triggers (per member, per day, per term), several rows per transaction
+    in the order the answers came; two such transactions of one server in different orders
+    could wait in a cycle on PostgreSQL, so each takes this first (after any member locks:
+    member locks are always taken before class locks, in user id order)."""
+    return f"class:{guild_id}"
+
+
 def _review_rows(
     user_id: int,
     card_id: str,
@@ -171,7 +180,7 @@ class StudyRepo:
         rng = srs.review_rng(user_id, card_id, at)
         async with self.db.transaction() as tx:
             # One rating at a time per member, also across processes sharing a PostgreSQL database.
-            await tx.lock(member_lock(user_id))
+            await tx.lock(member_lock(user_id), *(() if guild_id is None else (class_lock(guild_id),)))
             row = await tx.fetchone(
                 f"SELECT {_CARD_COLUMNS} FROM study_cards WHERE user_id = ? AND card_id = ?", (user_id, card_id)
             )
@@ -222,8 +231,9 @@ class StudyRepo:
         at = _from_ms(_ms(now))
         members = list(correct_of)
         async with self.db.transaction() as tx:
-            for user_id in sorted(members):  # in one order everywhere, so two batches never deadlock
-                await tx.lock(member_lock(user_id))
+            # In one order everywhere (members by id, then the class), so two batches never deadlock.
+            classes = () if guild_id is None else (class_lock(guild_id),)
+            await tx.lock(*(member_lock(user_id) for user_id in sorted(members)), *classes)
             rows = await tx.fetchall(
                 f"SELECT user_id, {_CARD_COLUMNS} FROM study_cards"
                 f" WHERE card_id = ? AND user_id IN ({', '.join('?' * len(members))})",

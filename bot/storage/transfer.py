@@ -16,6 +16,7 @@ and past SQLite's own AUTOINCREMENT counter (a removed deck's id is never handed
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
@@ -355,6 +356,21 @@ async def migrate_data(
             sqlite.close()
 
 
+_CREATE_TRIGGER = re.compile(r"CREATE\s+TRIGGER\s+(\w+)\s.*?\bON\s+(\w+)", re.IGNORECASE | re.DOTALL)
+
+
+def _own_triggers() -> list[tuple[str, str]]:
+    """(table, trigger) of every trigger the bot's PostgreSQL migrations create."""
+    from bot.storage.postgres import PG_MIGRATIONS_DIR
+
+    found = [
+        (table, trigger)
+        for migration in load_migrations(PG_MIGRATIONS_DIR)
+        for trigger, table in _CREATE_TRIGGER.findall(migration.sql)
+    ]
+    return sorted(set(found))
+
+
 async def _move(conn, sqlite: sqlite3.Connection, where: str, say: Callable[[str], None]) -> list[TableCopy]:
     await conn.execute("SELECT pg_advisory_xact_lock($1)", TRANSFER_LOCK)
     tables = await _target_tables(conn)
@@ -364,8 +380,17 @@ async def _move(conn, sqlite: sqlite3.Connection, where: str, say: Callable[[str
     order = await _parents_first(conn, sorted(tables))
     await _refuse_data(conn, order, where)
     expected = {}
+    # The copy carries every row as SQLite has it, the class figures the bot's triggers keep
+    # included: those triggers firing on the copied answers would count them a second time. Off
+    # for the copy only (ALTER TABLE is part of this transaction: a failed copy leaves them on);
+    # triggers the bot did not create still fire.
+    own = _own_triggers()
+    for table, trigger in own:
+        await conn.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER "{trigger}"')
     for name in order:
         expected[name] = await _copy_table(conn, sqlite, tables[name], problems)
+    for table, trigger in own:
+        await conn.execute(f'ALTER TABLE "{table}" ENABLE TRIGGER "{trigger}"')
     problems.raise_any()
     await _set_identity_counters(conn, _source_counters(sqlite))
     moved = []

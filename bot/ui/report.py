@@ -9,7 +9,17 @@ from collections.abc import Mapping, Sequence
 import discord
 
 from bot.core.homework import Counts
-from bot.core.report import PERIOD_WORDS, ClassReport, Figures, Period, StudentReport, StudentRow, TermFigures
+from bot.core.report import (
+    PERIOD_WORDS,
+    ClassReport,
+    Figures,
+    LeechTerm,
+    Period,
+    StudentReport,
+    StudentRow,
+    TermFigures,
+)
+from bot.core.srs import LEECH_LAPSES
 from bot.ui import limits
 from bot.ui.homework import progress_text, title_of
 from bot.ui.limits import Panel
@@ -89,16 +99,36 @@ def _scope(period: Period, topic: str | None, deck: Deck) -> str:
     return f"{PERIOD_WORDS[period]}{where}"
 
 
+LEECHES_SHOWN = 5  # lines of about 100 characters: the two embeds of /report class stay under 6,000
+LEECHES_TITLE = f"Leeches: forgotten {LEECH_LAPSES} times or more"
+
+
+def leeches_text(leeches: Sequence[LeechTerm], deck: Deck) -> str:
+    """The class's leeches, one line per term: how many students keep forgetting it."""
+    lines = [
+        f"**{term_name(deck, t.term_id)}** — {_plural(t.students, 'student')} (up to {t.most_lapses} times)"
+        for t in leeches[:LEECHES_SHOWN]
+    ]
+    more = len(leeches) - LEECHES_SHOWN
+    return clip("\n".join(lines) + (f"\n…and {more} more" if more > 0 else ""), limits.FIELD_VALUE)
+
+
 def page_count(report: ClassReport) -> int:
     return max(1, -(-len(report.rows) // STUDENTS_PER_PAGE))
 
 
 def class_message(
-    report: ClassReport, deck: Deck, *, page: int, owner: int, chart: bool = True
+    report: ClassReport,
+    deck: Deck,
+    *,
+    page: int,
+    owner: int,
+    chart: bool = True,
+    leeches: Sequence[LeechTerm] = (),
 ) -> tuple[list[discord.Embed], discord.ui.View | None]:
     """Page `page` (clamped) of /report class: the students (active first), then the weakest terms
-    with the class chart (`chart`: the message has it attached). Page buttons for `owner` when the
-    class needs more than one page."""
+    and the class's leeches, with the class chart (`chart`: the message has it attached). Page
+    buttons for `owner` when the class needs more than one page."""
     pages = page_count(report)
     page = max(0, min(page, pages - 1))
     rows = report.rows[page * STUDENTS_PER_PAGE : (page + 1) * STUDENTS_PER_PAGE]
@@ -123,6 +153,8 @@ def class_message(
         description="\n".join(term_line(t, deck) for t in shown) or "No quiz or test answers in this period yet.",
         colour=REPORT_COLOUR,
     )
+    if leeches:
+        terms.add_field(name=LEECHES_TITLE, value=leeches_text(leeches, deck), inline=False)
     if chart:
         terms.set_image(url=f"attachment://{CHART_NAME}")
     terms.set_footer(
@@ -170,9 +202,17 @@ class ReportPageButton(
 # --- /report student --------------------------------------------------------------------------
 
 
-def student_embed(user_id: int, name: str, report: StudentReport, deck: Deck, period: Period) -> discord.Embed:
+def student_embed(
+    user_id: int,
+    name: str,
+    report: StudentReport,
+    deck: Deck,
+    period: Period,
+    leeches: Sequence[tuple[str, int]] = (),
+) -> discord.Embed:
     """One student across terms: their figures, each assignment's status, the terms they missed most
-    (or that they are not in the class: never seen studying here)."""
+    and their leeches ((term id, lapses), most forgotten first), or that they are not in the class:
+    never seen studying here."""
     figures, homework, terms = report.figures, report.homework, report.terms
     embed = Panel(title=clip(f"📋 {name} · {PERIOD_WORDS[period]}", limits.TITLE), colour=REPORT_COLOUR)
     if figures is None:
@@ -194,6 +234,11 @@ def student_embed(user_id: int, name: str, report: StudentReport, deck: Deck, pe
     if missed:
         lines = [f"{term_name(deck, t.term_id)} — missed {t.misses} of {t.answers}" for t in missed]
         embed.add_field(name="Terms missed most", value=clip("\n".join(lines), limits.FIELD_VALUE), inline=False)
+    if leeches:
+        lines = [
+            f"{term_name(deck, term_id)} — forgotten {lapses} times" for term_id, lapses in leeches[:LEECHES_SHOWN]
+        ]
+        embed.add_field(name=LEECHES_TITLE, value=clip("\n".join(lines), limits.FIELD_VALUE), inline=False)
     embed.set_footer(text="Counted in this server; days are UTC days.")
     return embed
 

@@ -25,8 +25,8 @@ BACK_COLOUR = discord.Colour.from_rgb(87, 160, 92)
 DONE_COLOUR = discord.Colour.gold()
 LEECH_COLOUR = discord.Colour.orange()
 # How each 1-5 button reads: the scheduling rating it maps to (from `srs.map_rating`, so the
-# buttons follow the mapping) and how well the member knew the card. Change the words here.
-RATING_FEELINGS = {1: "forgot", 2: "almost had it", 3: "got it, with effort", 4: "got it", 5: "instant"}
+# buttons follow the mapping) and how well the member knew the card (`srs.RATING_FEELINGS`).
+RATING_FEELINGS = srs.RATING_FEELINGS
 #: The card's question, in the source cards' wording; the buttons below it say the scale.
 RATING_QUESTION = "How well did you know this?"
 RATING_HELP = "Forgot it: it comes back soon. Got it: it waits longer, and longest when it was instant."

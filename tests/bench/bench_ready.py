@@ -1,5 +1,9 @@
 """Start -> ready and memory over sockets: the real `python -m bot` process and the floor bot, each
-connecting to the stand-in with N servers (READY, then N GUILD_CREATEs with channels and roles)."""
+connecting to the stand-in with N servers (READY, then N GUILD_CREATEs with channels and roles).
+
+The gateway target (issue 12): one shard holds at most 2,500 servers (Discord closes a bigger one),
+so the RSS one process needs per server, from 100 to 2,500, must keep a shard of 2,500 under
+SHARD_MB."""
 
 from __future__ import annotations
 
@@ -12,6 +16,8 @@ from tests.bench.common import Row
 from tests.bench.standin import harness as h
 
 SIZES = (100, 1000, 2500)
+SHARD_SERVERS = 2500  # Discord's most servers on one shard
+SHARD_MB = 200.0
 
 
 async def once(kind: str, servers: int, workdir: Path) -> dict[str, float]:
@@ -45,6 +51,7 @@ def _spread(runs: list[dict[str, float]], key: str) -> str:
 async def main(quick: bool) -> list[Row]:
     repeats = 1 if quick else 3
     rows = []
+    rss: dict[int, float] = {}
     with tempfile.TemporaryDirectory(prefix="bench-ready-") as tmp:
         for servers in SIZES:
             got: dict[str, list[dict[str, float]]] = {"bot": [], "floor": []}
@@ -52,6 +59,7 @@ async def main(quick: bool) -> list[Row]:
                 for kind in ("bot", "floor"):  # one at a time: start-up is CPU-bound
                     got[kind].append(await once(kind, servers, Path(tmp) / f"{kind}-{servers}-{i}"))
             b, f = got["bot"], got["floor"]
+            rss[servers] = _median(b, "rss")
             rows.append(
                 Row(
                     f"start -> ready, {servers:,} servers: spawn of the process to discord.py's on_ready "
@@ -70,7 +78,22 @@ async def main(quick: bool) -> list[Row]:
                     f"{_median(f, 'peak'):.0f} MB)",
                 )
             )
+    rows.append(_per_server(rss))
     return rows
+
+
+def _per_server(rss: dict[int, float]) -> Row:
+    """RSS growth per server between the smallest and largest size, and what a full shard needs."""
+    small, large = min(rss), max(rss)
+    per_server = (rss[large] - rss[small]) / (large - small)
+    shard = rss[small] + per_server * (SHARD_SERVERS - small)
+    return Row(
+        f"bot RSS growth per server ({small:,} -> {large:,} servers) and one full shard's RSS "
+        f"({SHARD_SERVERS:,} servers, from that growth)",
+        f"{per_server * 1024:.1f} KB per server; {shard:.0f} MB per shard",
+        f"shard < {SHARD_MB:.0f} MB",
+        shard < SHARD_MB and rss[large] < SHARD_MB,
+    )
 
 
 def run(quick: bool = False) -> list[Row]:

@@ -14,8 +14,10 @@ from bot.core.questions import Kind as QuestionKind
 from bot.core.questions import Question
 from bot.core.report import (
     DAY_MS,
+    RATING_WORDS,
     AnswerRecord,
     Figures,
+    LeechTerm,
     Period,
     TermFigures,
     Window,
@@ -27,6 +29,7 @@ from bot.core.report import (
     counted_for,
     first_day,
     given_text,
+    leech_terms,
     most_common_wrong,
     ranked_wrong,
     since_ms,
@@ -155,3 +158,19 @@ def test_a_test_assignment_never_asks_more_questions_than_its_topic_has():
     assert fit_questions(10, 7) == 7
     with pytest.raises(BadInput, match="no terms"):
         fit_questions(10, 0)
+
+
+def test_leech_terms_count_students_per_known_term_most_first():
+    leeches = [(1, "clv", 9), (2, "clv", 8), (1, "nps", 12), (3, "gone", 20), (2, "crm", 8)]
+    assert leech_terms(leeches, ["clv", "nps", "crm"]) == [
+        LeechTerm("clv", 2, 9),
+        LeechTerm("nps", 1, 12),
+        LeechTerm("crm", 1, 8),
+    ]
+    assert leech_terms([], ["clv"]) == []
+
+
+def test_the_export_words_each_rating_as_the_review_buttons_map_it():
+    assert RATING_WORDS[1] == "1 Again (forgot)"
+    assert RATING_WORDS[3] == "3 Good (got it, with effort)", "3 is an ordinary success, scheduled as Good"
+    assert RATING_WORDS[5] == "5 Easy (instant)"

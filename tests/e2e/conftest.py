@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from dataclasses import dataclass
 
@@ -17,7 +18,10 @@ async def make_bot(settings):
     bots = []
 
     def make():
-        bot = create_bot(settings, rng=random.Random(1234))
+        # The bot is sharded (AutoShardedBot); simcord needs to know how many shards: without
+        # SHARD_COUNT one shard, as Discord recommends for a bot in a few servers.
+        sharded = dataclasses.replace(settings, shard_count=settings.shard_count or 1)
+        bot = create_bot(sharded, rng=random.Random(1234))
         bots.append(bot)
         return bot
 

@@ -11,13 +11,16 @@ import io
 import json
 from datetime import timedelta
 
+from bot.core import srs
 from bot.core.report import TermFigures, answer_text, weakest_first
+from bot.storage.study import StudyRepo
 from tests.e2e.helpers import rows
 from tests.e2e.test_assign import announcements, create
 from tests.e2e.test_daily import advance_to
 from tests.e2e.test_homework import FRIDAY_5PM, take_test
 from tests.e2e.test_quiz import button, question_of, start, wrong_choice
 from tests.e2e.test_review import buttons, forge_click
+from tests.storage.test_leeches import forget
 
 TOPIC = "metrics"
 
@@ -248,3 +251,37 @@ async def test_the_figures_stand_when_the_chart_cannot_be_added(world, caplog):
     assert "**3** in the class" in students.description and terms.image.url is None
     assert not message.attachments
     assert "the class chart of guild" in caplog.text and len(result.followups) <= 1, "no error message for it"
+
+
+async def test_teachers_see_the_class_leeches(world):
+    """Cards forgotten 8 times or more (issue 14's leeches) per term in /report class, and one
+    student's in /report student; a term outside the topic, a card outside the server's decks and
+    a card forgotten only 7 times stay out."""
+    deck, guild = world.bot.deck, world.guild.id
+    topic_terms = deck.terms_in(TOPIC)
+    first, second = topic_terms[0], topic_terms[1]
+    elsewhere = next(t for t in deck.terms if t.topic != TOPIC)
+    start = world.env.now() - timedelta(days=90)
+    repo = StudyRepo(world.bot.db)
+    await forget(repo, world.alice.id, first.id, 9, start, guild_id=guild)
+    await forget(repo, world.bob.id, first.id, 8, start, guild_id=guild)
+    await forget(repo, world.bob.id, second.id, 7, start, guild_id=guild)  # not yet a leech
+    await forget(repo, world.alice.id, elsewhere.id, 8, start, guild_id=guild)
+    await forget(repo, world.alice.id, "not-in-any-deck", 12, start, guild_id=guild)
+    await repo.record_answer(world.carol.id, first.id, True, "test", guild, start, scheduler=srs.DEFAULT_SCHEDULER)
+
+    _, terms = (await report(world, period="all")).embeds
+    field = {f.name: f.value for f in terms.fields}["Leeches: forgotten 8 times or more"]
+    assert field.split("\n") == [
+        f"**{first.name}** — 2 students (up to 9 times)",
+        f"**{elsewhere.name}** — 1 student (up to 8 times)",
+    ]
+    _, terms = (await report(world, period="all", topic=TOPIC)).embeds
+    field = {f.name: f.value for f in terms.fields}["Leeches: forgotten 8 times or more"]
+    assert field == f"**{first.name}** — 2 students (up to 9 times)"
+
+    alice = (await world.teacher.slash(world.channel, "report student", member=world.alice)).response.embeds[0]
+    field = {f.name: f.value for f in alice.fields}["Leeches: forgotten 8 times or more"]
+    assert field.split("\n") == [f"{first.name} — forgotten 9 times", f"{elsewhere.name} — forgotten 8 times"]
+    carol = (await world.teacher.slash(world.channel, "report student", member=world.carol)).response.embeds[0]
+    assert "Leeches: forgotten 8 times or more" not in {f.name for f in carol.fields}

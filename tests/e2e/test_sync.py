@@ -17,6 +17,8 @@ from bot.config import Settings
 from bot.storage.database import Database, load_migrations
 from bot.storage.quiz import QuizRepo
 
+pytestmark = pytest.mark.simcord(shard_count=1)  # the bot is sharded: one simulated shard
+
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:

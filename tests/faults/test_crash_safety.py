@@ -149,7 +149,7 @@ async def check_restart(path: Path, lines: list[list[str]], before: dict[str, li
     active = {r for (r,) in query(path, "SELECT id FROM quiz_rounds WHERE status = 'active'")}
     bot = create_bot(Settings(token=None, database_path=path), rng=random.Random(1))
     try:
-        async with simcord.run(bot) as env:
+        async with simcord.run(bot, shard_count=1) as env:
             assert {r.id for r in bot.get_cog("Quiz").interrupted} == active
             daily = bot.get_cog("DailyTerm")
             for guild in {int(parts[1]) for parts in lines if parts[0] == "D"}:

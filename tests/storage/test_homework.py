@@ -153,6 +153,7 @@ async def test_terms_learned_in_this_servers_session_count(db):
                 "question",
                 {},
                 NOW + timedelta(minutes=minutes),
+                scheduler=DEFAULT_SCHEDULER,
             )
         )[0]
     work = await store.work([a.id, elsewhere.id])

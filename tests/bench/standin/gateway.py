@@ -2,6 +2,9 @@
 
 HELLO -> (client) IDENTIFY -> READY with every guild unavailable -> one GUILD_CREATE per guild, then
 dispatches (INTERACTION_CREATE, background chatter). Heartbeats are acknowledged; RESUME gets RESUMED.
+A sharded client says which shard a session is in IDENTIFY (`"shard": [id, count]`); as on Discord,
+that session's READY and GUILD_CREATEs then carry only the guilds of that shard,
+`(guild_id >> 22) % count == id`, and the guild's later events go to it alone.
 The transport compression the client asks for in the URL (`compress=zlib-stream`) is honoured as
 Discord does: one zlib stream per connection, each message ending in a Z_SYNC_FLUSH.
 """
@@ -37,6 +40,12 @@ class GatewaySession:
         self._zlib = zlib.compressobj() if compress == "zlib-stream" else None
         self._lock = asyncio.Lock()  # one writer at a time: the zlib stream must stay in order
         self.sent_events = 0
+        self.shard: tuple[int, int] = (0, 1)  # (id, count) from IDENTIFY
+
+    def has(self, guild_id: int | None) -> bool:
+        """Whether this session's shard receives the guild's events (direct messages: shard 0)."""
+        shard, count = self.shard
+        return (0 if guild_id is None else (guild_id >> 22) % count) == shard
 
     async def send(self, op: int, d=None, t: str | None = None) -> None:
         async with self._lock:
@@ -74,25 +83,30 @@ async def serve(standin, request: web.Request) -> web.WebSocketResponse:
                 await session.send(HEARTBEAT_ACK)
             elif op == IDENTIFY:
                 session.intents = int(payload["d"].get("intents", 0))
-                standin.session = session
+                shard = payload["d"].get("shard") or [0, 1]
+                session.shard = (int(shard[0]), int(shard[1]))
+                standin.shard_of_session[session.session_id] = session.shard
+                standin.connect(session)
                 standin.timeline["identify"] = time.monotonic()
                 streaming = asyncio.create_task(_ready_and_guilds(standin, session))
             elif op == RESUME:
-                standin.session = session
+                session.shard = standin.shard_of_session.get(payload["d"].get("session_id"), (0, 1))
+                standin.connect(session)
                 await session.send(DISPATCH, {"_trace": []}, "RESUMED")
     finally:
-        if standin.session is session:
-            standin.session = None
+        standin.disconnect(session)
         if streaming is not None:
             streaming.cancel()
     return ws
 
 
 async def _ready_and_guilds(standin, session: GatewaySession) -> None:
+    guilds = [g for g in standin.guilds if session.has(g.id)]
     ready = {
         "v": 10,
         "user": {**standin.bot_user, "verified": True, "mfa_enabled": False, "email": None, "bot": True},
-        "guilds": [{"id": str(g.id), "unavailable": True} for g in standin.guilds],
+        "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
+        "shard": list(session.shard),
         "session_id": session.session_id,
         "session_type": "normal",
         "resume_gateway_url": standin.gateway_url,
@@ -108,9 +122,10 @@ async def _ready_and_guilds(standin, session: GatewaySession) -> None:
     }
     await session.send(DISPATCH, ready, "READY")
     standin.timeline["ready_sent"] = time.monotonic()
-    for guild in standin.guilds:
+    for guild in guilds:
         await session.send(DISPATCH, guild.payload, "GUILD_CREATE")
     standin.timeline["guilds_sent"] = time.monotonic()
+    standin.streamed_shards.add(session.shard)
     standin.streamed.set()
 
 

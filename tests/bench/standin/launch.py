@@ -1,12 +1,14 @@
 """Run a discord.py bot against the stand-in: python -m tests.bench.standin.launch {bot|floor}.
 
 `bot` runs the real bot's own entry point, `bot.__main__.main(["run"])`, unchanged: the same settings
-(DISCORD_TOKEN, DATABASE_PATH, LOG_LEVEL from the environment), logging, cogs and database. `floor`
+(DISCORD_TOKEN, DATABASE_PATH or DATABASE_URL, SHARD_COUNT, SHARD_IDS, LOG_LEVEL from the
+environment), logging, cogs and database. `floor`
 runs the minimal bot of floor_bot.py. Before either starts, discord.py is pointed at the stand-in
 (BENCH_STANDIN_URL) through the two places discord.py 2.7.1 takes Discord's address from:
 `discord.http.Route.BASE` (every REST call, interaction callbacks and followups included, builds its
-URL from it) and `DiscordWebSocket.DEFAULT_GATEWAY` (a plain Client connects there without asking
-GET /gateway/bot; READY's resume_gateway_url then points at the stand-in too).
+URL from it) and `DiscordWebSocket.DEFAULT_GATEWAY` (a plain Client, or the sharded bot given
+SHARD_COUNT, connects there; the sharded bot without SHARD_COUNT asks GET /gateway/bot, which the
+stand-in answers with its own address; READY's resume_gateway_url points at the stand-in too).
 
 The only addition to the bot process: one line "BENCH-READY <CLOCK_MONOTONIC seconds>" on stdout when
 discord.py dispatches on_ready, so the harness can time start -> ready. With BENCH_PROFILE=FILE the

@@ -49,6 +49,15 @@ class Snowflakes:
         self._last = max(value, self._last + 1)
         return self._last
 
+    def on_shard(self, shard: int, count: int) -> int:
+        """The next id of a guild that Discord puts on `shard` of `count`: its timestamp's
+        milliseconds (`id >> 22`) are `shard` modulo `count`."""
+        value = self()
+        while (value >> 22) % count != shard:
+            value = ((value >> 22) + 1) << 22 | (1 << 17)
+        self._last = value
+        return value
+
 
 def iso_now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
@@ -161,8 +170,9 @@ class Guild:
         return next(c for c in self.payload["channels"] if c["id"] == str(channel_id))
 
 
-def make_guild(ids: Snowflakes, index: int, bot_user: dict) -> Guild:
-    gid = ids()
+def make_guild(ids: Snowflakes, index: int, bot_user: dict, *, shard: tuple[int, int] = (0, 1)) -> Guild:
+    """A class server; `shard` = (id, count) puts it on that shard of a sharded bot."""
+    gid = ids.on_shard(*shard)
     everyone, teacher, student, bot_role = gid, ids(), ids(), ids()
     category = ids()
     names = ("general", "class", "quiz", "homework")

@@ -18,32 +18,49 @@ _TICKS = os.sysconf("SC_CLK_TCK")
 
 
 class BotProcess:
-    """`kind` is "bot" (the real `python -m bot run`) or "floor" (floor_bot.py)."""
+    """`kind` is "bot" (the real `python -m bot run`) or "floor" (floor_bot.py).
+
+    `env` adds settings (DATABASE_URL, SHARD_COUNT, SHARD_IDS ...); `url` is the stand-in door it
+    talks to (another process of the same bot gets another door: `StandIn.open_door`); `name`
+    names its log file (`NAME.log`) and its SQLite file.
+    """
 
     def __init__(
-        self, kind: str, standin: StandIn, workdir: Path, *, profile: Path | None = None, env: dict | None = None
+        self,
+        kind: str,
+        standin: StandIn,
+        workdir: Path,
+        *,
+        profile: Path | None = None,
+        env: dict[str, str] | None = None,
+        url: str | None = None,
+        name: str | None = None,
     ) -> None:
         self.kind = kind
         self.extra_env = dict(env or {})  # settings for this process (e.g. SQLITE_SYNCHRONOUS=FULL)
         self.standin = standin
         self.workdir = workdir
         self.profile = profile
+        self.url = url
+        self.name = name or kind
         self.proc: asyncio.subprocess.Process | None = None
         self.started_at = 0.0  # time.monotonic() just before the spawn
         self.ready_at: float | None = None  # the process's own clock when on_ready ran
         self._ready = asyncio.Event()
         self._reader: asyncio.Task | None = None
-        self.log_path = workdir / f"{kind}.log"
+        self.log_path = workdir / f"{self.name}.log"
 
     async def start(self) -> None:
         # The bench measures SQLite at its default durability unless `env` says otherwise: a DATABASE_URL
         # or SQLITE_SYNCHRONOUS of the caller's shell must not change what a row means.
+        # The same for the shard settings: only what this process is given.
         skip = ("DEV_GUILD_ID", "APPLICATION_ID", "BENCH_PROFILE", "DATABASE_URL", "SQLITE_SYNCHRONOUS")
+        skip += ("SHARD_COUNT", "SHARD_IDS", "PROCESS_COUNT")
         env = {k: v for k, v in os.environ.items() if k not in skip}
         env.update(
-            BENCH_STANDIN_URL=self.standin.url,
+            BENCH_STANDIN_URL=self.url or self.standin.url,
             DISCORD_TOKEN=TOKEN,
-            DATABASE_PATH=str(self.workdir / f"{self.kind}.sqlite3"),
+            DATABASE_PATH=str(self.workdir / f"{self.name}.sqlite3"),
             PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
             LOG_LEVEL=env.get("LOG_LEVEL", "INFO"),
         )
@@ -51,7 +68,9 @@ class BotProcess:
         if self.profile is not None:
             env["BENCH_PROFILE"] = str(self.profile)
         self.workdir.mkdir(parents=True, exist_ok=True)
-        with open(self.log_path, "wb") as log:  # noqa: ASYNC230 (once, before the process starts)
+        self._ready.clear()
+        self.ready_at = None
+        with open(self.log_path, "ab") as log:  # noqa: ASYNC230 (once, before the process starts; a restart appends)
             self.started_at = time.monotonic()
             self.proc = await asyncio.create_subprocess_exec(
                 sys.executable,

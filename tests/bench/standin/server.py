@@ -7,7 +7,14 @@ and N GUILD_CREATEs, and then the harness sends it interactions (`send`) and wat
 Rules of real Discord that it plays: an interaction's callback must arrive within 3 seconds (else 404
 "Unknown interaction", code 10062) and only once (40060); a "thinking" defer's first followup edits
 the deferred message; followups work for 15 minutes; per-route rate limits with X-RateLimit headers
-and 429s (`ratelimits.py`), and injected faults (`inject`).
+and 429s (`ratelimits.py`), the global limit of R requests per second when `global_limit=R` (429
+with `"global": true` beyond it; interactions are exempt, as on Discord), and injected faults
+(`inject`).
+
+Sharding: `StandIn(guilds=N, shards=S)` spreads the guilds over S shards (their ids say which, as
+Discord's do), GET /gateway/bot recommends S shards, and each gateway session gets the guilds of
+the shard it IDENTIFYs as. Several bot processes can share one stand-in: `open_door()` opens
+another port to the same Discord, so `posted_via` tells which process made each post.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ import asyncio
 import json
 import logging
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 
 from aiohttp import web
@@ -50,19 +57,32 @@ class StandIn:
         ratelimits: bool = True,
         interaction_deadline: float | None = 3.0,
         rest_delay: float = 0.0,
+        shards: int = 1,
+        global_limit: float | None = None,
     ) -> None:
         self.ids = p.Snowflakes()
         self.app_id = self.ids()
         self.bot_user = p.user(self.app_id, "CR Study Bot", bot=True)
         self.owner = p.user(self.ids(), "ms_rivera")
-        self.guilds = [p.make_guild(self.ids, i, self.bot_user) for i in range(guilds)]
+        self.shards = shards
+        self.guilds = [p.make_guild(self.ids, i, self.bot_user, shard=(i % shards, shards)) for i in range(guilds)]
         self.guild_of_channel = {c: g for g in self.guilds for c in g.text_channels}
         self.factory = ix.InteractionFactory(self.ids, self.app_id)
         self.limits = RateLimits(enforce=ratelimits)
         self.deadline = interaction_deadline
         self.rest_delay = rest_delay
-        self.session: gateway.GatewaySession | None = None
-        self.streamed = asyncio.Event()  # READY and every GUILD_CREATE have been sent
+        self.sessions: list[gateway.GatewaySession] = []  # connected gateway sessions, one per shard
+        self.streamed = asyncio.Event()  # READY and every GUILD_CREATE have been sent (to a session)
+        self.streamed_shards: set[tuple[int, int]] = set()
+        self.shard_of_session: dict[str, tuple[int, int]] = {}  # for RESUME
+        self.global_limit = global_limit
+        self._global_window: deque[float] = deque()  # when the requests of the last second came
+        self.global_429s = 0
+        # (time.time(), method, path, door) of every request: when, what and from which process
+        self.rest_log: list[tuple[float, str, str, str]] = []
+        self.posted_via: dict[int, str] = {}  # message id -> the door (URL) its POST came through
+        self.posted_at: dict[int, float] = {}  # message id -> time.time() it was created
+        self._doors: dict[int, str] = {}  # port -> URL
         self.timeline: dict[str, float] = {}
         self.exchanges: dict[int, ix.Exchange] = {}
         self.by_token: dict[str, ix.Exchange] = {}
@@ -80,17 +100,40 @@ class StandIn:
     def gateway_url(self) -> str:
         return self.url.replace("http://", "ws://", 1) + "/gateway/"
 
+    @property
+    def session(self) -> gateway.GatewaySession | None:
+        """The gateway session (of an unsharded bot; with several, the first)."""
+        return self.sessions[0] if self.sessions else None
+
+    def connect(self, session: gateway.GatewaySession) -> None:
+        # A shard that connects again replaces its old session.
+        self.sessions = [s for s in self.sessions if s.shard != session.shard] + [session]
+
+    def disconnect(self, session: gateway.GatewaySession) -> None:
+        if session in self.sessions:
+            self.sessions.remove(session)
+
+    def session_for(self, guild_id: int | None) -> gateway.GatewaySession | None:
+        """The session whose shard receives this guild's events."""
+        return next((s for s in self.sessions if s.has(guild_id)), None)
+
     async def start(self) -> str:
         app = web.Application(client_max_size=16 * 1024 * 1024)
         app.router.add_get("/gateway/", self._gateway)
+        app.router.add_get("/gateway", self._gateway)  # GET /gateway/bot's URL has no trailing slash
         self._routes(app)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
+        self.url = await self.open_door()
+        return self.url
+
+    async def open_door(self) -> str:
+        """Another port to the same stand-in (for another bot process); returns its URL."""
         site = web.TCPSite(self._runner, "127.0.0.1", 0, backlog=1024)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
-        return self.url
+        self._doors[port] = url = f"http://127.0.0.1:{port}"
+        return url
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -104,17 +147,19 @@ class StandIn:
 
     async def send(self, payload: dict, exchange: ix.Exchange) -> ix.Exchange:
         """Dispatch one INTERACTION_CREATE; `exchange` records what happens to it."""
-        if self.session is None:
-            raise RuntimeError("no bot is connected to the stand-in's gateway")
+        session = self.session_for(_guild_of(payload))
+        if session is None:
+            raise RuntimeError("no bot is connected to the stand-in's gateway for that guild's shard")
         self.exchanges[exchange.id] = exchange
         self.by_token[exchange.token] = exchange
         exchange.sent_at = time.perf_counter()
-        await self.session.send(gateway.DISPATCH, payload, "INTERACTION_CREATE")
+        await session.send(gateway.DISPATCH, payload, "INTERACTION_CREATE")
         return exchange
 
     async def dispatch(self, event: str, data: dict) -> None:
-        if self.session is not None:
-            await self.session.send(gateway.DISPATCH, data, event)
+        session = self.session_for(_guild_of(data))
+        if session is not None:
+            await session.send(gateway.DISPATCH, data, event)
 
     def inject(self, method: str, path: str, **kwargs):
         """The next matching requests fail: e.g. inject("POST", r"/channels/\\d+/messages$", status=429,
@@ -165,10 +210,20 @@ class StandIn:
         app.router.add_route("*", API + "/{tail:.*}", self._unknown)
 
     def _add(self, app: web.Application, method: str, template: str, handler) -> None:
+        exempt = "{token}" in template  # interaction callbacks and followups: no global limit
+
         async def wrapped(request: web.Request) -> web.StreamResponse:
             self.requests[f"{method} {template}"] += 1
+            port = request.transport.get_extra_info("sockname")[1] if request.transport else 0
+            self.rest_log.append((time.time(), method, request.path[len(API) :], self._doors.get(port, "")))
             if self.rest_delay:
                 await asyncio.sleep(self.rest_delay)
+            if not exempt and self.global_limit is not None:
+                retry_after = self._over_global_limit()
+                if retry_after is not None:
+                    self.global_429s += 1
+                    body, headers = too_many(retry_after, is_global=True)
+                    return _json(429, body, headers)
             fault = self.limits.take_fault(method, request.path[len(API) :])
             if fault is not None:
                 if fault.status == 429:
@@ -182,11 +237,25 @@ class StandIn:
                 return _json(429, body, {**headers, **extra})
             try:
                 status, body = await handler(request)
+                if method == "POST" and isinstance(body, dict) and "channel_id" in request.match_info:
+                    self.posted_via[int(body["id"])] = self._doors.get(port, "")
             except ApiError as exc:
                 status, body = exc.status, {"message": exc.message, "code": exc.code}
             return _json(status, body, headers)
 
         app.router.add_route(method, API + template, wrapped)
+
+    def _over_global_limit(self) -> float | None:
+        """None when one more request fits in the last second's `global_limit`, else how long until
+        it would (a sliding window: stricter than any fixed one)."""
+        now = time.monotonic()
+        window = self._global_window
+        while window and window[0] <= now - 1.0:
+            window.popleft()
+        if len(window) >= self.global_limit:
+            return max(0.001, window[0] + 1.0 - now)
+        window.append(now)
+        return None
 
     async def _gateway(self, request: web.Request) -> web.StreamResponse:
         return await gateway.serve(self, request)
@@ -205,7 +274,7 @@ class StandIn:
 
     async def _gateway_bot(self, request):
         limit = {"total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1}
-        return 200, {"url": self.gateway_url.rstrip("/"), "shards": 1, "session_start_limit": limit}
+        return 200, {"url": self.gateway_url.rstrip("/"), "shards": self.shards, "session_start_limit": limit}
 
     async def _commands(self, request):
         if request.method == "GET":
@@ -340,6 +409,7 @@ class StandIn:
         body = await _body(request)
         message = p.message(self.ids(), channel_id, self.bot_user, body, guild_id=guild.id)
         self.messages[int(message["id"])] = message
+        self.posted_at[int(message["id"])] = time.time()
         self._channel_event("POST", message)
         return 200, message
 
@@ -361,6 +431,11 @@ class StandIn:
     async def _get_channel(self, request):
         channel_id, guild = self._channel(request)
         return 200, guild.channel_payload(channel_id)
+
+
+def _guild_of(payload: dict) -> int | None:
+    guild = payload.get("guild_id")
+    return int(guild) if guild else None
 
 
 async def _body(request: web.Request):
