@@ -292,8 +292,10 @@ class QuizRound:
 
         Never true on the first question: nobody has joined yet, and the class needs the time.
         """
+        if self.index == 0:
+            return False  # asked at every answer: no walk over every player on the first question
         earlier = {uid for uid, p in self.players.items() if p.answered - (uid in self.answers) > 0}
-        return self.index > 0 and bool(earlier) and earlier <= set(self.answers)
+        return bool(earlier) and earlier <= self.answers.keys()
 
     def close_question(self) -> Reveal:
         """Close the current question: streaks of members who skipped it end, and the reveal is built."""

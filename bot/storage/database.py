@@ -15,6 +15,8 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.storage.inline import InlineWriter
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -179,8 +181,9 @@ class SqliteTx:
     (inside the block or at its end), and the whole transaction is rolled back either way. No
     cursor is left open (an open cursor would block COMMIT)."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: aiosqlite.Connection, inline: InlineWriter | None = None) -> None:
         self.conn = conn
+        self.inline = inline  # commits a transaction that only writes on the loop's thread
         self._queued: list[tuple[bool, str, object]] = [(False, "BEGIN IMMEDIATE", ())]
         self.begun = False  # BEGIN IMMEDIATE has run (with or without success)
         self.finished = False  # committed by `_execute_and_commit`
@@ -230,6 +233,11 @@ class SqliteTx:
         if not self.begun and len(self._queued) == 1:
             self._queued = []
             return False
+        # Nothing was read back yet: the whole transaction is what is queued, and it may run here.
+        if not self.begun and self.inline is not None and self.inline.commit(self._queued[1:]):
+            self._queued = []
+            self.finished = True
+            return True
         await self._trip(_commit)
         return True
 
@@ -241,9 +249,10 @@ class Database:
     #: The names of the schema's tables, one per row (column `name`).
     TABLES_SQL = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+    def __init__(self, conn: aiosqlite.Connection, path: Path, inline: InlineWriter | None = None) -> None:
         self.conn = conn
         self.path = path
+        self.inline = inline
         # One connection is shared by every task: transactions take turns.
         self.write_lock = asyncio.Lock()
         self.commits_since_checkpoint = 0
@@ -278,10 +287,16 @@ class Database:
                 f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES:d}",
             ):
                 await _run(conn, pragma)
+            # Write-only transactions commit on the loop's thread (bot/storage/inline.py); not with
+            # FULL, whose flush to the disk would stall the loop, nor in memory (a second
+            # connection would open another database).
+            inline = None
+            if synchronous == "NORMAL" and str(path) != ":memory:":
+                inline = InlineWriter(path, autocheckpoint_pages=WAL_AUTOCHECKPOINT_PAGES)
         except sqlite3.Error as exc:
             await conn.close()
             raise StorageError(f"Cannot use the database at {path}: {exc}. Check DATABASE_PATH.") from None
-        return cls(conn, path)
+        return cls(conn, path, inline)
 
     async def execute(self, sql: str, params: Sequence = ()) -> int:
         """One write in a transaction of its own (one trip to the worker thread); returns how many
@@ -299,6 +314,9 @@ class Database:
     async def close(self) -> None:
         if self._checkpoint_task is not None:
             await asyncio.gather(self._checkpoint_task, return_exceptions=True)
+        if self.inline is not None:
+            self.inline.close()
+            self.inline = None
         await self.conn.close()
 
     def request_checkpoint(self) -> asyncio.Task | None:
@@ -365,7 +383,7 @@ class Database:
     async def transaction(self) -> AsyncIterator[SqliteTx]:
         """BEGIN IMMEDIATE ... COMMIT, rolled back if the block raises; one at a time."""
         async with self.write_lock:
-            tx = SqliteTx(self.conn)
+            tx = SqliteTx(self.conn, self.inline)
             try:
                 yield tx
                 committed = await tx.commit()

@@ -125,8 +125,9 @@ async def _apply(
     rng = srs.review_rng(user_id, card_id, at)
     outcome = srs.apply_rating(card_id, state, rating, at, rng, scheduler=scheduler)
     card_row, log_row = _review_rows(user_id, card_id, outcome, at, guild_id, None, LEARN_SOURCE, None)
-    await tx.execute(_UPSERT_CARD, card_row)
-    await tx.execute(_INSERT_REVIEW, log_row)
+    # Queued (nothing reads their row counts): on SQLite they run with the next statement or COMMIT.
+    await tx.executemany(_UPSERT_CARD, [card_row])
+    await tx.executemany(_INSERT_REVIEW, [log_row])
     return outcome
 
 

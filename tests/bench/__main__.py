@@ -11,22 +11,31 @@ from datetime import date
 from pathlib import Path
 
 # The end-to-end benchmarks (the real bot process over sockets against the stand-in) come first:
-# they measure what members feel. Then the lookup against its fair peers; the internal ones follow
-# (rows marked "(internal)": parts of the bot without Discord, kept to find a regression), start-up last.
+# they measure what members feel. Then the lookup against its fair peers and the other figures of
+# whole commands or quality; the internal ones come last, every row marked "(internal)": parts of the
+# bot without Discord (no interaction, no REST call), kept to find a regression.
 END_TO_END = ("interactions", "ready", "lookup")
+INTERNAL = ("answers", "engines", "judge", "memory", "report", "review", "scheduler")
+INTERNAL_MARK = "(internal)"
+
+
+def order(name: str) -> tuple:
+    if name in END_TO_END:
+        return (0, END_TO_END.index(name), name)
+    return (2 if name in INTERNAL else 1, name == "startup", name)
+
 
 # Every tests/bench/bench_NAME.py with a `run(quick: bool) -> list[Row]`.
 BENCHMARKS = tuple(
-    sorted(
-        (p.stem.removeprefix("bench_") for p in Path(__file__).parent.glob("bench_*.py")),
-        key=lambda name: (
-            name not in END_TO_END,
-            END_TO_END.index(name) if name in END_TO_END else 0,
-            name == "startup",
-            name,
-        ),
-    )
+    sorted((p.stem.removeprefix("bench_") for p in Path(__file__).parent.glob("bench_*.py")), key=order)
 )
+
+
+def label(module: str, row_name: str) -> str:
+    """The row's name as printed: an internal benchmark's rows always say so."""
+    if module in INTERNAL and not row_name.startswith(INTERNAL_MARK):
+        return f"{INTERNAL_MARK} {row_name}"
+    return row_name
 
 
 def cpu_model() -> str:
@@ -65,7 +74,9 @@ def main() -> int:
         for row in module.run(quick=args.quick):
             mark = "" if row.ok is None else ("ok" if row.ok else "MISSED")
             failed |= row.ok is False
-            print(f"| {row.name} | {row.value} | {row.target} | {mark} |", flush=True)
+            print(f"| {label(name, row.name)} | {row.value} | {row.target} | {mark} |", flush=True)
+    if failed:
+        print("\nMISSED: at least one target above (exit status 1).")
     return 1 if failed else 0
 
 

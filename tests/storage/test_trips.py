@@ -1,8 +1,13 @@
 """SQLite transactions in as few trips to aiosqlite's worker thread as they need: every trip costs
-the event loop a wake-up, which a quiz answer click pays. What the transaction means stays the
-same: a failure anywhere rolls the whole of it back, and reads see the writes before them."""
+the event loop a wake-up, which a quiz answer click pays, and a transaction that only writes
+commits on the loop's own thread, with no trip (bot/storage/inline.py). What the transaction means
+stays the same: a failure anywhere rolls the whole of it back, and reads see the writes before
+them."""
 
 from __future__ import annotations
+
+import asyncio
+import sqlite3
 
 import pytest
 
@@ -25,13 +30,55 @@ def count_trips(db) -> list[str]:
 
 
 @pytest.mark.sqlite_only
-async def test_a_batch_of_answers_is_one_trip_to_the_worker_thread(db):
+async def test_a_batch_of_answers_commits_on_the_loops_thread_with_no_trip(db):
     round_id = await new_round(db)
     trips = count_trips(db)
     await write_answers(db, answers(round_id, 1, 3))
-    assert len(trips) == 1, trips  # BEGIN IMMEDIATE, both executemany and COMMIT together
+    assert trips == []  # BEGIN IMMEDIATE, both executemany and COMMIT on the inline connection
     assert await stored(db) == (3, 3)
     assert committed_rows(db, "SELECT COUNT(*) FROM quiz_answers") == [(3,)], "committed, not just written"
+
+
+@pytest.mark.sqlite_only
+async def test_a_batch_waits_in_one_trip_while_another_process_writes(db):
+    """Another process holds the write lock: the loop's thread never waits for it (that would stall
+    every member), the batch goes to the worker thread, which waits as before, and commits once."""
+    round_id = await new_round(db)
+    other = sqlite3.connect(str(db.path), isolation_level=None)  # stands for a second bot process
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        trips = count_trips(db)
+        writing = asyncio.ensure_future(write_answers(db, answers(round_id, 1, 3)))
+        await asyncio.sleep(0.05)
+        assert not writing.done(), "the other process still holds the lock"
+        other.execute("COMMIT")
+        await writing
+    finally:
+        other.close()
+    assert trips == ["_replay"]
+    assert await stored(db) == (3, 3)
+    trips.clear()
+    # The next batch finds the lock free and commits without a trip again.
+    await write_answers(db, answers(round_id, 2, 2))
+    assert trips == []
+    assert await stored(db) == (5, 5)
+
+
+@pytest.mark.sqlite_only
+async def test_synchronous_full_keeps_its_flushes_off_the_loops_thread(tmp_path):
+    from bot.storage.database import Database
+
+    full = await Database.open(tmp_path / "full.db", synchronous="FULL")
+    try:
+        await full.migrate()
+        assert full.inline is None
+        round_id = await new_round(full)
+        trips = count_trips(full)
+        await write_answers(full, answers(round_id, 1, 3))
+        assert len(trips) == 1, trips
+        assert await stored(full) == (3, 3)
+    finally:
+        await full.close()
 
 
 @pytest.mark.sqlite_only
@@ -112,3 +159,20 @@ async def test_a_withdrawn_answer_leaves_no_row_and_no_points(db):
     assert await db.fetchall(
         "SELECT points, answered FROM quiz_totals WHERE user_id = ? AND period = 'all'", (taken.user_id,)
     ) == [(600, 1)]
+
+
+@pytest.mark.sqlite_only
+async def test_a_review_rating_is_two_trips_its_read_and_its_commit(db):
+    """A rating (and a /test answer, which is one) reads the card, then writes the card and its log
+    row: the writes ride with COMMIT instead of a trip each."""
+    from datetime import UTC, datetime
+
+    from bot.core import srs
+    from bot.storage.study import StudyRepo
+
+    trips = count_trips(db)
+    now = datetime(2026, 1, 5, 12, tzinfo=UTC)
+    await StudyRepo(db).record_review(1, "clv", 4, "review", 7, now, scheduler=srs.DEFAULT_SCHEDULER)
+    assert len(trips) == 2, trips
+    assert committed_rows(db, "SELECT user_id, card_id FROM study_cards") == [(1, "clv")]
+    assert committed_rows(db, "SELECT COUNT(*) FROM study_reviews") == [(1,)]

@@ -41,11 +41,19 @@ async def stored(db: Database) -> tuple[int, int]:
     return rows, counted
 
 
+async def disk_pages(db: Database, pages: int) -> None:
+    """A disk with room for `pages` pages, as every connection of the bot sees it (the limit is a
+    connection's setting: the main one and the one write-only transactions commit on)."""
+    await db.execute(f"PRAGMA max_page_count = {pages:d}")
+    if db.inline is not None:
+        db.inline.conn.execute(f"PRAGMA max_page_count = {pages:d}").close()
+
+
 @pytest.mark.sqlite_only  # SQLite's own file, lock and deferred-key behaviour
 async def test_a_full_disk_fails_the_whole_batch_with_its_real_cause_and_the_retry_stores_it_once(db):
     round_id = await new_round(db)
     (pages,) = await db.fetchone("PRAGMA page_count")
-    await db.execute(f"PRAGMA max_page_count = {pages + 4}")  # a few pages left on the "disk"
+    await disk_pages(db, pages + 4)  # a few pages left on the "disk"
     writer = AnswerWriter(db)
     for question in range(1, 50):
         batch = answers(round_id, question, 300)
@@ -63,7 +71,7 @@ async def test_a_full_disk_fails_the_whole_batch_with_its_real_cause_and_the_ret
     rows_before, counted = await stored(db)
     assert rows_before == counted == 300 * (question - 1), "nothing of the failed batch is stored"
 
-    await db.execute("PRAGMA max_page_count = 1073741823")  # space again
+    await disk_pages(db, 1073741823)  # space again
     assert await record_all(writer, batch) == [None] * 300
     assert await stored(db) == (300 * question, 300 * question)
 
