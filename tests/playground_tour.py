@@ -248,6 +248,17 @@ async def tour(url: str, out: Path, chromium: str) -> None:
             await teacher.shot("33_deck_list")
             await teacher.slash("quiz stop")
             await teacher.shot("34_quiz_stop_nothing_running")
+
+            print("Homework and the class report")
+            await teacher.slash("assign create", kind="review", due="tomorrow 9am", goal="5")
+            await teacher.shot("40_assign_create")
+            await alex.slash("homework")
+            await alex.shot("41_homework")
+            await teacher.slash("report class", period="week")
+            await teacher.wait_for_text("Class report")
+            await teacher.shot("42_report_class")
+            await teacher.slash("assign list")
+            await teacher.shot("43_assign_list")
         finally:
             await browser.close()
 
