@@ -38,7 +38,7 @@ from bot.storage.study import (
     _from_ms,
     _ms,
     _review_rows,
-    class_lock,
+    class_locks,
     member_lock,
 )
 
@@ -99,11 +99,6 @@ class Added:
 
     added: list[str]
     already: list[str]
-
-
-def _class_locks(guild_ids: Iterable[int | None]) -> list[str]:
-    """The class locks of these servers (DMs have none), in one order."""
-    return [class_lock(g) for g in sorted({g for g in guild_ids if g is not None})]
 
 
 async def _card_state(tx, user_id: int, card_id: str):
@@ -243,7 +238,7 @@ class LearnRepo:
         async with self.db.transaction() as tx:
             # The member's lock, then the class's, before any row the class report's triggers keep
             # (the session's and the stage's rows count in it): the order every rating path takes.
-            await tx.lock(member_lock(user_id), *_class_locks((stored.guild_id, answer.guild_id)))
+            await tx.lock(member_lock(user_id), *class_locks((stored.guild_id, answer.guild_id)))
             moved = await self._advance(tx, stored, screen, state, at)
             if answer.stage is not None:
                 await tx.execute(
@@ -284,7 +279,7 @@ class LearnRepo:
         async with self.db.transaction() as tx:
             await tx.lock(member_lock(user_id))
             guilds = await tx.fetchall("SELECT DISTINCT guild_id FROM learn_answers WHERE user_id = ?", (user_id,))
-            await tx.lock(*_class_locks(g for (g,) in guilds))
+            await tx.lock(*class_locks(g for (g,) in guilds))
             for term_id in dict.fromkeys(term_ids):
                 if await _card_state(tx, user_id, term_id) is not None:
                     already.append(term_id)

@@ -16,7 +16,7 @@ from bot.core.missed import TermRecord
 from bot.core.shards import ShardPlan
 from bot.storage.database import Database
 from bot.storage.shards import shard_condition
-from bot.storage.study import class_lock
+from bot.storage.study import class_locks
 
 log = logging.getLogger(__name__)
 
@@ -102,15 +102,10 @@ def _answer_params(r: AnswerRow) -> tuple:
     )
 
 
-async def _lock_classes(tx, guild_ids: Iterable[int]) -> None:
-    """The class locks of these servers, in one order (see `study.class_lock`)."""
-    await tx.lock(*(class_lock(guild_id) for guild_id in sorted(set(guild_ids))))
-
-
 async def write_answers(db: Database, rows: list[AnswerRow]) -> None:
     """Store answers and add them to the running totals, all in one transaction."""
     async with db.transaction() as tx:
-        await _lock_classes(tx, (r.guild_id for r in rows))
+        await tx.lock(*class_locks(r.guild_id for r in rows))
         await tx.executemany(_INSERT_ANSWER, [_answer_params(r) for r in rows])
         # Totals rows in one order everywhere (round ends too): on PostgreSQL two writers of one
         # server's totals then wait for each other instead of deadlocking.
@@ -124,7 +119,7 @@ async def withdraw_answer(db: Database, row: AnswerRow) -> bool:
     """Take back a stored answer whose member was never told it counted: the row goes, and its
     points come off the running totals. False when it was not there (nothing changed)."""
     async with db.transaction() as tx:
-        await _lock_classes(tx, (row.guild_id,))
+        await tx.lock(*class_locks((row.guild_id,)))
         if not await tx.execute(_DELETE_ANSWER, (row.round_id, row.question_no, row.user_id)):
             return False
         await tx.executemany(

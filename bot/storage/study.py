@@ -45,13 +45,14 @@ def member_lock(user_id: int) -> str:
     return f"study:{user_id}"
 
 
-def class_lock(guild_id: int) -> str:
-    """The `tx.lock` key of one server's class figures. Answers and reviews update the class
-    report's rows through triggers (per member, per day, per term), several rows per transaction
-    in the order the answers came; two such transactions of one server in different orders
-    could wait in a cycle on PostgreSQL, so each takes this first (after any member locks:
-    member locks are always taken before class locks, in user id order)."""
-    return f"class:{guild_id}"
+def class_locks(guild_ids: Iterable[int | None]) -> list[str]:
+    """The `tx.lock` keys of these servers' class figures, in one order (DMs, None, have none).
+    Answers and reviews update the class report's rows through triggers (per member, per day,
+    per term), several rows per transaction in the order the answers came; two such
+    transactions of one server in different orders could wait in a cycle on PostgreSQL, so each
+    takes these first (after any member locks: member locks are always taken before class
+    locks, in user id order)."""
+    return [f"class:{g}" for g in sorted({g for g in guild_ids if g is not None})]
 
 
 def _review_rows(
@@ -180,7 +181,7 @@ class StudyRepo:
         rng = srs.review_rng(user_id, card_id, at)
         async with self.db.transaction() as tx:
             # One rating at a time per member, also across processes sharing a PostgreSQL database.
-            await tx.lock(member_lock(user_id), *(() if guild_id is None else (class_lock(guild_id),)))
+            await tx.lock(member_lock(user_id), *class_locks((guild_id,)))
             row = await tx.fetchone(
                 f"SELECT {_CARD_COLUMNS} FROM study_cards WHERE user_id = ? AND card_id = ?", (user_id, card_id)
             )
@@ -232,8 +233,7 @@ class StudyRepo:
         members = list(correct_of)
         async with self.db.transaction() as tx:
             # In one order everywhere (members by id, then the class), so two batches never deadlock.
-            classes = () if guild_id is None else (class_lock(guild_id),)
-            await tx.lock(*(member_lock(user_id) for user_id in sorted(members)), *classes)
+            await tx.lock(*(member_lock(user_id) for user_id in sorted(members)), *class_locks((guild_id,)))
             rows = await tx.fetchall(
                 f"SELECT user_id, {_CARD_COLUMNS} FROM study_cards"
                 f" WHERE card_id = ? AND user_id IN ({', '.join('?' * len(members))})",
