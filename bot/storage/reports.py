@@ -1,12 +1,14 @@
-"""What class reports read: the class and its figures (migration 0011).
+"""What class reports read: the class and its figures (migrations 0011 and 0012).
 
 Pre-aggregated, not a scan of every answer: triggers keep, per server, each member's all-time
 totals (`report_students`, which is also the class list), their totals per UTC day
-(`report_days`) and each term's answers and misses all time and per day (`report_terms`,
-`report_term_days`). A report of all time reads one row per member and per term; a report of the
-last N days reads N days of those rows. What cannot be summed ahead (a topic's figures per member,
-how many members tried a term, the wrong answer given most often) reads the answers of only the
-terms asked about, through the indexes by (server, term, time) of the migration.
+(`report_days`), each term's answers and misses all time and per day (`report_terms`,
+`report_term_days`) and each member's figures per term with their last answer to it
+(`report_term_students`). A report of all time reads one row per member and per term (per member
+and term of a topic, for a topic); a report of the last N days reads N days of those rows. What
+cannot be summed ahead (a topic's figures in a period, the wrong answer given most often) reads
+the answers of only the terms asked about in that period, through the indexes by (term, server,
+time) of migration 0011.
 
 Times in are aware datetimes or epoch ms (`bot.core.report.since_ms`); days are UTC day numbers.
 """
@@ -19,6 +21,7 @@ from datetime import datetime
 
 from bot.core.homework import count_statuses
 from bot.core.report import (
+    DAY_MS,
     NOTHING,
     RATING_WORDS,
     AnswerRecord,
@@ -130,45 +133,78 @@ class ReportStore:
             )
         return {row[0]: _figures(row[1:]) for row in rows}
 
-    async def figures_in(self, guild_id: int, term_ids: Sequence[str], since_ms: int | None) -> dict[int, Figures]:
-        """user id -> figures on `term_ids` only (a topic) since `since_ms`: read from the answers and
-        reviews of those terms (indexed by server and term), active days being days with any of them."""
+    async def figures_in(
+        self, guild_id: int, term_ids: Sequence[str], since_day: int | None
+    ) -> dict[int, Figures]:
+        """user id -> figures on `term_ids` only (a topic) since UTC day `since_day` (None: all time).
+        All time sums each member's rows per term (`report_term_students`, kept by the triggers); a
+        period sums that period's answers and reviews of those terms. Days are not kept per term:
+        active days are the member's days active in the server in the period (any topic), given
+        to the members with answers or reviews on these terms."""
         if not term_ids:
             return {}
-        # One query even for a big imported topic (2,000 terms: 6,000 parameters, within both
-        # engines' limits), so a day counts once across the three sources.
-        marks, since = _marks(term_ids), since_ms or 0
-        rows = await self.db.fetchall(
-            "SELECT user_id, SUM(qa), SUM(qc), SUM(ta), SUM(tc), SUM(rv), COUNT(DISTINCT day) FROM ("
-            " SELECT user_id, answered_at / 86400000 AS day, 1 AS qa, correct AS qc, 0 AS ta, 0 AS tc, 0 AS rv"
-            f"  FROM quiz_answers WHERE card_id IN ({marks}) AND guild_id = ? AND answered_at >= ?"
-            " UNION ALL"
-            " SELECT user_id, reviewed_at / 86400000, 0, 0, 1, CASE WHEN rating > 1 THEN 1 ELSE 0 END, 0"
-            f"  FROM study_reviews WHERE card_id IN ({marks}) AND guild_id = ? AND reviewed_at >= ?"
-            f"  AND {TEST_ANSWER}"
-            " UNION ALL"
-            " SELECT user_id, reviewed_at / 86400000, 0, 0, 0, 0, 1"
-            f"  FROM study_reviews WHERE card_id IN ({marks}) AND guild_id = ? AND reviewed_at >= ?"
-            "  AND source = 'review'"
-            ") AS activity GROUP BY user_id",
-            (*term_ids, guild_id, since) * 3,
-        )
-        return {row[0]: _figures(row[1:]) for row in rows}
+        if since_day is None:
+            # One query even for a big imported topic (2,000 terms: within both engines' limits).
+            rows = await self.db.fetchall(
+                "SELECT t.user_id, SUM(t.quiz_answers), SUM(t.quiz_correct), SUM(t.test_answers),"
+                " SUM(t.test_correct), SUM(t.reviews), MAX(s.active_days)"
+                " FROM report_term_students AS t JOIN report_students AS s"
+                "  ON s.guild_id = t.guild_id AND s.user_id = t.user_id"
+                f" WHERE t.guild_id = ? AND t.term_id IN ({_marks(term_ids)}) GROUP BY t.user_id",
+                (guild_id, *term_ids),
+            )
+            found = {row[0]: _figures(row[1:]) for row in rows}
+        else:
+            marks, since = _marks(term_ids), since_day * DAY_MS
+            rows = await self.db.fetchall(
+                "SELECT user_id, SUM(qa), SUM(qc), SUM(ta), SUM(tc), SUM(rv) FROM ("
+                " SELECT user_id, 1 AS qa, correct AS qc, 0 AS ta, 0 AS tc, 0 AS rv"
+                f"  FROM quiz_answers WHERE card_id IN ({marks}) AND guild_id = ? AND answered_at >= ?"
+                " UNION ALL"
+                " SELECT user_id, 0, 0, 1, CASE WHEN rating > 1 THEN 1 ELSE 0 END, 0"
+                f"  FROM study_reviews WHERE card_id IN ({marks}) AND guild_id = ? AND reviewed_at >= ?"
+                f"  AND {TEST_ANSWER}"
+                " UNION ALL"
+                " SELECT user_id, 0, 0, 0, 0, 1"
+                f"  FROM study_reviews WHERE card_id IN ({marks}) AND guild_id = ? AND reviewed_at >= ?"
+                "  AND source = 'review'"
+                ") AS activity GROUP BY user_id",
+                (*term_ids, guild_id, since) * 3,
+            )
+            days = await self.figures(guild_id, since_day)
+            found = {
+                row[0]: replace(_figures(row[1:]), active_days=days.get(row[0], NOTHING).active_days)
+                for row in rows
+            }
+        return {uid: f for uid, f in found.items() if f.answers or f.reviews}
 
     async def student_terms(self, guild_id: int, user_id: int, since_ms: int | None) -> dict[str, tuple[int, int]]:
         """term id -> (answers, misses) of one member's quiz and test answers here since `since_ms`."""
-        since = since_ms or 0
-        rows = await self.db.fetchall(
-            "SELECT card_id, SUM(n), SUM(miss) FROM ("
-            " SELECT card_id, 1 AS n, 1 - correct AS miss FROM quiz_answers"
-            "  WHERE user_id = ? AND guild_id = ? AND answered_at >= ?"
-            " UNION ALL"
-            " SELECT card_id, 1, CASE WHEN rating = 1 THEN 1 ELSE 0 END FROM study_reviews"
-            f"  WHERE user_id = ? AND reviewed_at >= ? AND guild_id = ? AND {TEST_ANSWER}"
-            ") AS answered GROUP BY card_id",
-            (user_id, guild_id, since, user_id, since, guild_id),
-        )
+        rows = await self._answered(guild_id, True, user_id, since_ms)
         return {card: (int(n), int(miss)) for card, n, miss in rows}
+
+    async def _answered(self, guild_id: int, per_term: bool, one: int | str, since_ms: int | None) -> list:
+        """This server's quiz and test answers since `since_ms` of one member per term (`per_term`,
+        `one` the member) or of one term per member (`one` the term): (term or member, answers,
+        misses) rows. All time reads the members' rows per term; a period, its answers."""
+        by, where = ("card_id", "user_id") if per_term else ("user_id", "card_id")
+        if since_ms is None:
+            return await self.db.fetchall(
+                f"SELECT {by.replace('card_id', 'term_id')}, quiz_answers + test_answers,"
+                " quiz_answers - quiz_correct + test_answers - test_correct FROM report_term_students"
+                f" WHERE guild_id = ? AND {where.replace('card_id', 'term_id')} = ? AND quiz_answers + test_answers > 0",
+                (guild_id, one),
+            )
+        return await self.db.fetchall(
+            f"SELECT {by}, SUM(n), SUM(miss) FROM ("
+            f" SELECT {by}, 1 AS n, 1 - correct AS miss FROM quiz_answers"
+            f"  WHERE guild_id = ? AND {where} = ? AND answered_at >= ?"
+            " UNION ALL"
+            f" SELECT {by}, 1, CASE WHEN rating = 1 THEN 1 ELSE 0 END FROM study_reviews"
+            f"  WHERE guild_id = ? AND {where} = ? AND reviewed_at >= ? AND {TEST_ANSWER}"
+            f") AS answered GROUP BY {by}",
+            (guild_id, one, since_ms) * 2,
+        )
 
     # -- per term ------------------------------------------------------------------------
 
@@ -194,7 +230,7 @@ class ReportStore:
         for chunk in _chunks(list(term_ids)):
             rows = await self.db.fetchall(
                 f"SELECT term_id, COUNT(*) FROM report_term_students WHERE guild_id = ? AND term_id IN ({_marks(chunk)})"
-                " AND last_at >= ? GROUP BY term_id",
+                " AND last_at >= ? AND quiz_answers + test_answers > 0 GROUP BY term_id",
                 (guild_id, *chunk, since_ms or 0),
             )
             found.update({term: int(n) for term, n in rows})
@@ -241,17 +277,7 @@ class ReportStore:
 
     async def term_students(self, guild_id: int, term_id: str, since_ms: int | None) -> dict[int, tuple[int, int]]:
         """user id -> (answers, misses) of one term here since `since_ms` (quizzes and tests)."""
-        since = since_ms or 0
-        rows = await self.db.fetchall(
-            "SELECT user_id, SUM(n), SUM(miss) FROM ("
-            " SELECT user_id, 1 AS n, 1 - correct AS miss FROM quiz_answers"
-            "  WHERE guild_id = ? AND card_id = ? AND answered_at >= ?"
-            " UNION ALL"
-            " SELECT user_id, 1, CASE WHEN rating = 1 THEN 1 ELSE 0 END FROM study_reviews"
-            f"  WHERE guild_id = ? AND card_id = ? AND reviewed_at >= ? AND {TEST_ANSWER}"
-            ") AS answered GROUP BY user_id",
-            (guild_id, term_id, since, guild_id, term_id, since),
-        )
+        rows = await self._answered(guild_id, False, term_id, since_ms)
         return {uid: (int(n), int(miss)) for uid, n, miss in rows}
 
     # -- the chart -----------------------------------------------------------------------
@@ -339,7 +365,7 @@ async def class_report(
     if topic is None:
         figures = await reports.figures(guild_id, day)
     else:
-        figures = await reports.figures_in(guild_id, topic_terms, since)
+        figures = await reports.figures_in(guild_id, topic_terms, day)
     due_since = None if since is None else from_ms(since)
     assignments = [
         a for a in await homework.all_in(guild_id, due_since=due_since) if topic is None or a.topic == topic

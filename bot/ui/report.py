@@ -145,7 +145,9 @@ def class_message(
         description="\n".join([*summary, "", *lines]) if lines else "\n".join([*summary, "", "Nobody yet."]),
         colour=REPORT_COLOUR,
     )
-    footer = "Quiz and test: answers (share right) · days: days active (UTC)"
+    footer = "Quiz and test: answers (share right) · days: days active (UTC)" + (
+        ", on any topic" if report.topic else ""
+    )
     students.set_footer(text=footer + (f" · page {page + 1} of {pages}" if pages > 1 else ""))
     shown = report.terms[:TERMS_SHOWN]
     terms = Panel(

@@ -141,18 +141,53 @@ async def assert_figures_match_the_answers(db) -> None:
         assert [tuple(int(v) if not isinstance(v, str) else v for v in r) for r in got] == [
             tuple(int(v) if not isinstance(v, str) else v for v in r) for r in want
         ], table
-    last = (
-        "SELECT guild_id, card_id, user_id, MAX(at) FROM (SELECT guild_id, card_id, user_id, answered_at AS at"
-        " FROM quiz_answers UNION ALL SELECT guild_id, card_id, user_id, reviewed_at FROM study_reviews"
-        " WHERE guild_id IS NOT NULL AND source = 'test' AND given IS NOT NULL) AS a GROUP BY guild_id, card_id, user_id"
+    per_term = (
+        "SELECT guild_id, card_id, user_id, MAX(at), SUM(qa), SUM(qc), SUM(ta), SUM(tc), SUM(rv) FROM ("
+        " SELECT guild_id, card_id, user_id, answered_at AS at, 1 AS qa, correct AS qc, 0 AS ta, 0 AS tc, 0 AS rv"
+        " FROM quiz_answers UNION ALL SELECT guild_id, card_id, user_id, reviewed_at, 0, 0, 1,"
+        " CASE WHEN rating > 1 THEN 1 ELSE 0 END, 0 FROM study_reviews"
+        " WHERE guild_id IS NOT NULL AND source = 'test' AND given IS NOT NULL"
+        " UNION ALL SELECT guild_id, card_id, user_id, 0, 0, 0, 0, 0, 1 FROM study_reviews"
+        " WHERE guild_id IS NOT NULL AND source = 'review') AS a GROUP BY guild_id, card_id, user_id"
     )
-    want = sorted(tuple(r) for r in await db.fetchall(last))
+    want = sorted(tuple(map(str, r)) for r in await db.fetchall(per_term))
     got = sorted(
-        tuple(r) for r in await db.fetchall("SELECT guild_id, term_id, user_id, last_at FROM report_term_students")
+        tuple(map(str, r))
+        for r in await db.fetchall(
+            "SELECT guild_id, term_id, user_id, last_at, quiz_answers, quiz_correct, test_answers, test_correct,"
+            " reviews FROM report_term_students WHERE quiz_answers + test_answers + reviews > 0"
+        )
     )
-    assert [tuple(map(str, r)) for r in got] == [tuple(map(str, r)) for r in want], (
-        "who answered each term, when last"
-    )
+    assert got == want, "each member's figures per term, and their last answer to it (0: reviews only)"
+
+
+async def test_a_topics_figures_sum_its_terms_with_the_days_active_in_the_server(db):
+    await seed(db, random.Random(17), answers=300)
+    await assert_figures_match_the_answers(db)
+    store = ReportStore(db)
+    topic = ("nps", "clv")
+    for period in (Period.ALL, Period.MONTH, Period.WEEK):
+        day = first_day(period, NOW)
+        since = (day or 0) * DAY_MS
+        expected: dict[int, list[int]] = {}
+        for user, correct, source in await db.fetchall(
+            "SELECT user_id, correct, 'quiz' FROM quiz_answers WHERE guild_id = ? AND answered_at >= ?"
+            " AND card_id IN ('nps', 'clv')"
+            " UNION ALL SELECT user_id, CASE WHEN rating > 1 THEN 1 ELSE 0 END, source FROM study_reviews"
+            " WHERE guild_id = ? AND reviewed_at >= ? AND card_id IN ('nps', 'clv')"
+            " AND (source = 'review' OR (source = 'test' AND given IS NOT NULL))",
+            (GUILD, since, GUILD, since),
+        ):
+            row = expected.setdefault(user, [0] * 5)
+            slot = {"quiz": 0, "test": 2, "review": 4}[source]
+            row[slot] += 1
+            if source != "review":
+                row[slot + 1] += int(correct)
+        days = await store.figures(GUILD, day)
+        got = await store.figures_in(GUILD, topic, day)
+        assert got == {u: Figures(*r, active_days=days[u].active_days) for u, r in expected.items()}, period
+        assert expected, "the seed has answers on the topic in every period"
+    assert await store.figures_in(GUILD, (), None) == {}
 
 
 async def test_the_figures_always_equal_what_the_answers_say(db):
@@ -220,6 +255,31 @@ async def test_a_database_with_answers_before_the_migration_gets_its_figures(tmp
         await assert_figures_match_the_answers(db)
     finally:
         await db.close()
+
+
+async def test_a_database_from_before_migration_0012_gets_each_members_figures_per_term(engine, tmp_path, request):
+    if engine == "sqlite":
+        db, url, migrations = await Database.open(tmp_path / "old.sqlite3"), None, load_migrations()
+    else:
+        from bot.storage.postgres import PG_MIGRATIONS_DIR, PostgresDatabase
+
+        databases = request.getfixturevalue("pg_databases")
+        url = databases.create(migrated=False)
+        db, migrations = await PostgresDatabase.open(url), load_migrations(PG_MIGRATIONS_DIR)
+    try:
+        await db.migrate([m for m in migrations if m.version < 12])  # the triggers of 0011 count
+        await seed(db, random.Random(21))
+        await db.migrate(migrations)  # 0012 sums what is there
+        await assert_figures_match_the_answers(db)
+        await db.execute("UPDATE quiz_rounds SET status = 'finished'")  # the next rounds reuse the channels
+        await seed(db, random.Random(22), answers=60)  # and its triggers carry on from there
+        await assert_figures_match_the_answers(db)
+        await PrivacyRepo(db).forget(3)
+        await assert_figures_match_the_answers(db)
+    finally:
+        await db.close()
+        if url is not None:
+            databases.drop(url)
 
 
 async def test_the_class_is_everyone_seen_studying_here_with_their_name(db):
