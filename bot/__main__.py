@@ -39,6 +39,7 @@ def cmd_run(settings: Settings, args) -> int:
     except StorageError as exc:
         return _fail(str(exc))
     bot = create_bot(settings)
+    bot.settle_heap_when_ready = True
     try:
         bot.run(settings.token, log_handler=None)
     except StorageError as exc:  # e.g. DATABASE_URL unreachable: one line, never the password

@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.core.errors import StudyBotError
 from bot.core.lookup import TermIndex
 from bot.decks import DeckLibrary, ServerDeck
-from bot.process import ThisProcess
+from bot.process import ThisProcess, settle_heap
 from bot.storage import Database, open_database
 from bot.storage.decks import DeckStore
 from bot.ui import messages
@@ -153,6 +153,9 @@ class StudyBot(commands.AutoShardedBot):
         self.decks: DeckLibrary | None = None
         self.started_at = time.monotonic()
         self.commands_only = commands_only
+        #: `python -m bot run` sets this: once every shard is ready, the start-up heap is frozen
+        #: (`bot.process.settle_heap`). Off in tests, which run many bots in one process.
+        self.settle_heap_when_ready = False
 
     async def setup_hook(self) -> None:
         started = time.perf_counter()
@@ -219,6 +222,11 @@ class StudyBot(commands.AutoShardedBot):
         if event_name == "interaction" and args[0].type is not discord.InteractionType.modal_submit:
             return
         super().dispatch(event_name, *args, **kwargs)
+
+    async def on_ready(self) -> None:
+        if self.settle_heap_when_ready:
+            self.settle_heap_when_ready = False  # once: a later READY (a new session) changes little
+            log.info("ready: %d servers, %d start-up objects frozen", len(self.guilds), settle_heap())
 
     async def on_message(self, message: discord.Message) -> None:
         """Never a command: the bot has no message intents, and no prefix either (see __init__)."""

@@ -9,6 +9,7 @@ settings themselves.
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from bot.core.budget import global_bucket
@@ -57,3 +58,13 @@ class ThisProcess:
         bucket = self.outbox.bucket
         who = "the only process" if self.processes == 1 else f"one of {self.processes} processes"
         return f"{shards}, {who}: {bucket.rate:g} requests/s (bursts of {bucket.burst:g})"
+
+
+def settle_heap() -> int:
+    """Keep what start-up built (the deck and its index, the cogs, every server's cached channels
+    and roles) out of Python's cycle collector from now on: collect once, then freeze the survivors.
+    A full collection otherwise walks all of it again every few thousand interactions, a pause of
+    tens of milliseconds in whichever interaction it lands on. Returns how many objects were frozen."""
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()

@@ -4,12 +4,14 @@ for them, while every slash command, button and scheduled post keeps working."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import subprocess
 import sys
 from datetime import UTC, datetime
 
 import discord
+import pytest
 
 from tests.e2e.test_daily import advance_to, posts, set_daily
 
@@ -75,3 +77,40 @@ def test_building_the_bot_logs_no_warning_an_operator_cannot_act_on(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert proc.stdout.strip() == "built", proc.stderr
     assert "WARNING" not in proc.stderr, proc.stderr
+
+
+@pytest.mark.sqlite_only
+async def test_a_running_bot_freezes_its_start_up_heap_once_every_shard_is_ready(world, monkeypatch):
+    """`python -m bot run` asks for it; then READY collects once and freezes what start-up built, so
+    a full collection never walks the deck, the cogs and the server caches again (tests, which run
+    many bots in one process, leave it off)."""
+    import gc
+
+    from bot.__main__ import main
+    from bot.app import StudyBot
+
+    made = []
+
+    def run(self, token, **kwargs):  # stands for Discord's answer: log in, and the first READY
+        made.append(self.settle_heap_when_ready)
+        raise discord.LoginFailure("not a real token")
+
+    monkeypatch.setattr(StudyBot, "run", run)
+    monkeypatch.setenv("DISCORD_TOKEN", "MTIzNDU2Nzg5MDEyMzQ1Njc4.Gabcde.not-a-real-token")
+    monkeypatch.setenv("DATABASE_PATH", str(world.bot.settings.database_path.parent / "run.sqlite3"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert await asyncio.to_thread(main, ["run"]) == 1 and made == [True], "the run command asks for it"
+
+    bot = world.bot
+    assert bot.settle_heap_when_ready is False and gc.get_freeze_count() == 0, "off in tests"
+    bot.settle_heap_when_ready = True
+    try:
+        await bot.on_ready()
+        frozen = gc.get_freeze_count()
+        assert frozen > 1000, "the start-up objects left the collector"
+        assert bot.settle_heap_when_ready is False
+        gc.unfreeze()
+        await bot.on_ready()  # a later READY (a new gateway session) does not freeze again
+        assert gc.get_freeze_count() == 0
+    finally:
+        gc.unfreeze()
