@@ -30,7 +30,7 @@ KINDS = {
     "learn_sessions": "Your /learn session",
     "report_students": "Your figures in each server's class report",
     "report_days": "Your figures per day in each server's class report",
-    "report_term_students": "The terms you answered in each server, and when last",
+    "report_term_students": "The terms you answered or reviewed in each server: how often, how many right, and when you last answered",
     "assignment_work": "Your progress on assignments",
     "quiz_rounds": "Quiz rounds you started",
     "quiz_schedules": "Scheduled quizzes you created",
