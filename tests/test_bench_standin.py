@@ -8,6 +8,7 @@ only decide whether an answer arrived at all.
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import aiohttp
@@ -59,6 +60,21 @@ async def test_real_bot_answers_define_autocomplete_and_a_quiz_click(tmp_path):
         assert bot.proc.cpu_seconds() > 0
         assert question["components"]
         await h.stop_rounds(bot, [round_], members)
+        # A new round in the same channel: its own question, not the stopped round's (clicks on that
+        # one are refused without a write, and a benchmark measuring them would measure nothing).
+        for _ in range(60):  # the stopped round ends (its podium) before the channel takes a new one
+            await asyncio.sleep(0.5)
+            try:
+                (again,) = await h.start_rounds(bot, 1, channel_index=2, members=members, within=2)
+                break
+            except TimeoutError:
+                continue
+        assert again[2]["id"] != question["id"]
+        late = await bot.ask(h.quiz_clicks(bot, [round_], members)(0), within=ARRIVES)
+        assert not h.locked_in(late.reply), "the stopped round's question takes no answer"
+        batch = await h.fire(bot, h.quiz_clicks(bot, [again], members), 5, 50, accepted=h.locked_in)
+        assert batch.refused == 0 and len(batch.latencies_ms) == 5
+        await h.stop_rounds(bot, [again], members)
     finally:
         await h.shutdown(bot)
     assert bot.proc.proc.returncode == 0, bot.proc.tail_log()

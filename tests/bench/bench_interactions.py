@@ -43,6 +43,7 @@ def merge(batches: list[h.Batch]) -> h.Batch:
         rest_calls=sum(b.rest_calls * b.sent for b in batches) / max(1, sent),
         harness_cpu_s=sum(b.harness_cpu_s for b in batches),
         send_lag_ms=[x for b in batches for x in b.send_lag_ms],
+        refused=sum(b.refused for b in batches),
     )
 
 
@@ -54,6 +55,8 @@ def lost(b: h.Batch) -> str:
         parts.append(f"{b.expired:,} of {b.sent:,} expired (callback after 3 s)")
     if b.unanswered:
         parts.append(f"{b.unanswered:,} of {b.sent:,} unanswered")
+    if b.refused:
+        parts.append(f"{b.refused:,} of {b.sent:,} not locked in")
     if b.send_lag_p99 > 10:
         parts.append(f"stand-in late by {b.send_lag_p99:.0f} ms at p99")
     return f"; {', '.join(parts)}" if parts else ""
@@ -86,7 +89,10 @@ async def both(bot: h.Target, floor: h.Target, bot_make, floor_make, count: int,
     for _ in range(turns):
         got["bot"].append(await h.fire(bot, bot_make, per, rate, **kw))
         got["floor"].append(await h.fire(floor, floor_make, per, rate, **kw))
-    return merge(got["bot"]), merge(got["floor"])
+    bot_batch, floor_batch = merge(got["bot"]), merge(got["floor"])
+    if bot_batch.refused or floor_batch.refused:  # e.g. clicks on a closed question: nothing written
+        raise RuntimeError(f"quiz clicks at {rate}/s were not locked in: {lost(bot_batch)} {lost(floor_batch)}")
+    return bot_batch, floor_batch
 
 
 def queries() -> tuple[list[str], list[str]]:
@@ -138,13 +144,15 @@ async def click_rate(bot: h.Target, floor: h.Target, rounds, messages, members, 
     for _turn in range(CLICK_TURNS.get(rate, 1)):
         # Settling 2.5 s takes in the answer-count edits the bot makes (at most one per round per 2 s).
         count = rate * seconds
-        got["bot"].append(
-            await h.fire(bot, h.quiz_clicks(bot, rounds, members), count, rate, settle=2.5, within=60)
-        )
-        got["floor"].append(
-            await h.fire(floor, h.floor_clicks(floor, messages, members), count, rate, settle=2.5, within=60)
-        )
-    return merge(got["bot"]), merge(got["floor"])
+        for name, target, make in (
+            ("bot", bot, h.quiz_clicks(bot, rounds, members)),
+            ("floor", floor, h.floor_clicks(floor, messages, members)),
+        ):
+            got[name].append(await h.fire(target, make, count, rate, settle=2.5, within=60, accepted=h.locked_in))
+    bot_batch, floor_batch = merge(got["bot"]), merge(got["floor"])
+    if bot_batch.refused or floor_batch.refused:  # e.g. clicks on a closed question: nothing written
+        raise RuntimeError(f"quiz clicks at {rate}/s were not locked in: {lost(bot_batch)} {lost(floor_batch)}")
+    return bot_batch, floor_batch
 
 
 async def quiz_clicks(bot: h.Target, floor: h.Target, quick: bool) -> list[Row]:
@@ -213,7 +221,11 @@ async def durability(bot: h.Target, floor: h.Target, quick: bool) -> list[Row]:
                         ("full", full, h.quiz_clicks(full, full_rounds, members)),
                         ("floor", floor, h.floor_clicks(floor, messages, members)),
                     ):
-                        got[name].append(await h.fire(target, make, count // 2, rate, settle=2.5, within=60))
+                        got[name].append(
+                            await h.fire(
+                                target, make, count // 2, rate, settle=2.5, within=60, accepted=h.locked_in
+                            )
+                        )
                 await h.stop_rounds(bot, normal_rounds, members)
                 await h.stop_rounds(full, full_rounds, members)
                 n, fu, fl = (merge(got[k]) for k in ("normal", "full", "floor"))

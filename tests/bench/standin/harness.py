@@ -99,6 +99,7 @@ class Batch:
     rest_calls: float = 0.0  # per interaction
     harness_cpu_s: float = 0.0  # this process (stand-in + load generator) over the batch
     send_lag_ms: list[float] = field(default_factory=list)  # how late each event left vs its schedule
+    refused: int = 0  # answered, but not with what `fire`'s `accepted` expects (e.g. a closed question)
 
     @property
     def failed(self) -> int:
@@ -134,9 +135,17 @@ class Batch:
 
 
 async def fire(
-    target: Target, make: Maker, count: int, rate: float, *, settle: float = 0.5, within: float = 30.0
+    target: Target,
+    make: Maker,
+    count: int,
+    rate: float,
+    *,
+    settle: float = 0.5,
+    within: float = 30.0,
+    accepted: Callable[[dict | list | None], bool] | None = None,
 ) -> Batch:
-    """Send `count` interactions at `rate` per second (open loop) and wait for all of them."""
+    """Send `count` interactions at `rate` per second (open loop) and wait for all of them.
+    `accepted(reply)`: whether an answer is the one the batch means to measure (counted in `refused`)."""
     exchanges: list[ix.Exchange] = []
     lag: list[float] = []
     cpu0, own0, t0 = target.proc.cpu_seconds(), time.process_time(), time.perf_counter()
@@ -165,6 +174,7 @@ async def fire(
         rest_calls=statistics.fmean(ex.rest_calls for ex in exchanges) if exchanges else 0.0,
         harness_cpu_s=time.process_time() - own0,
         send_lag_ms=lag,
+        refused=0 if accepted is None else sum(not accepted(ex.reply) for ex in answered),
     )
 
 
@@ -204,7 +214,9 @@ def moved(message: dict, guild: p.Guild, channel_id: int) -> dict:
     return {**message, "channel_id": str(channel_id), "guild_id": str(guild.id)}
 
 
-async def start_rounds(target: Target, count: int, *, channel_index: int, members: Members) -> list[tuple]:
+async def start_rounds(
+    target: Target, count: int, *, channel_index: int, members: Members, within: float = 30
+) -> list[tuple]:
     """Start a quiz round (50 multiple-choice questions, 120 s each) in `count` servers; returns
     (guild, channel, question message) per round, the message read from what the bot posted."""
     started = []
@@ -214,6 +226,7 @@ async def start_rounds(target: Target, count: int, *, channel_index: int, member
         made = target.standin.factory.command(
             "quiz", options, sub="start", guild=guild, channel_id=channel, user_id=members(), teacher=True
         )
+        since = len(target.standin.channel_log)  # an earlier round's question in this channel is closed
         await target.ask(made)
 
         def is_question(action, message, channel=channel):
@@ -222,7 +235,7 @@ async def start_rounds(target: Target, count: int, *, channel_index: int, member
                 action == "POST" and message["channel_id"] == str(channel) and ids and ids[0].startswith("quiz:")
             )
 
-        message = await target.standin.wait_channel_message(is_question, within=30)
+        message = await target.standin.wait_channel_message(is_question, within=within, since=since)
         started.append((guild, channel, message))
     return started
 
@@ -233,6 +246,11 @@ async def stop_rounds(target: Target, rounds: list[tuple], members: Members) -> 
             "quiz", {}, sub="stop", guild=guild, channel_id=channel, user_id=members(), teacher=True
         )
         await target.ask(made)
+
+
+def locked_in(reply) -> bool:
+    """A quiz click's reply that took the answer (not "closed", "already answered" ...)."""
+    return isinstance(reply, dict) and str(reply.get("content", "")).startswith("🔒 Locked in")
 
 
 def quiz_clicks(target: Target, rounds: list[tuple], members: Members) -> Maker:

@@ -166,10 +166,13 @@ class StandIn:
         retry_after=1.5, times=2) or status=500 / 403 (with code and message)."""
         return self.limits.inject(method, path, **kwargs)
 
-    async def wait_channel_message(self, predicate: Callable[[str, dict], bool], within: float) -> dict:
+    async def wait_channel_message(
+        self, predicate: Callable[[str, dict], bool], within: float, *, since: int = 0
+    ) -> dict:
         """The first channel message (posted or edited, as ("POST"|"PATCH", message)) matching `predicate`,
-        including those already seen."""
-        for action, message in self.channel_log:
+        including those already seen from entry `since` of `channel_log` on (0: every one; pass
+        `len(channel_log)` taken before the request that makes it, to skip an earlier match)."""
+        for action, message in self.channel_log[since:]:
             if predicate(action, message):
                 return message
         future = asyncio.get_running_loop().create_future()
