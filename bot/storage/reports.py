@@ -187,14 +187,14 @@ class ReportStore:
         """This server's quiz and test answers since `since_ms` of one member per term (`per_term`,
         `one` the member) or of one term per member (`one` the term): (term or member, answers,
         misses) rows. All time reads the members' rows per term; a period, its answers."""
-        by, where = ("card_id", "user_id") if per_term else ("user_id", "card_id")
         if since_ms is None:
+            by, where = ("term_id", "user_id") if per_term else ("user_id", "term_id")
             return await self.db.fetchall(
-                f"SELECT {by.replace('card_id', 'term_id')}, quiz_answers + test_answers,"
-                " quiz_answers - quiz_correct + test_answers - test_correct FROM report_term_students"
-                f" WHERE guild_id = ? AND {where.replace('card_id', 'term_id')} = ? AND quiz_answers + test_answers > 0",
+                f"SELECT {by}, quiz_answers + test_answers, quiz_answers - quiz_correct + test_answers - test_correct"
+                f" FROM report_term_students WHERE guild_id = ? AND {where} = ? AND quiz_answers + test_answers > 0",
                 (guild_id, one),
             )
+        by, where = ("card_id", "user_id") if per_term else ("user_id", "card_id")
         return await self.db.fetchall(
             f"SELECT {by}, SUM(n), SUM(miss) FROM ("
             f" SELECT {by}, 1 AS n, 1 - correct AS miss FROM quiz_answers"
