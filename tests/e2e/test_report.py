@@ -110,6 +110,9 @@ async def test_a_topic_report_counts_that_topics_terms_only(world):
     students, terms = (await report(world, period="all", topic=TOPIC)).embeds
     quiz = "quiz 1 (100%) · " if quiz_topic == TOPIC else ""
     assert f"<@{world.alice.id}> — {quiz}test 5 (100%) · 1 day · ✅ 1 ⏰ 0 ❌ 0" in students.description
+    assert students.footer.text.startswith(
+        "Quiz and test: answers (share right) · days: days active (UTC), on any topic"
+    )
     shown = {line.split("**")[1] for line in terms.description.split("\n")}
     assert shown <= {t.name for t in deck.terms_in(TOPIC)}
 
