@@ -161,6 +161,28 @@ async def assert_figures_match_the_answers(db) -> None:
     assert got == want, "each member's figures per term, and their last answer to it (0: reviews only)"
 
 
+async def raw_figures(db, since: int, terms: tuple[str, ...] = ()) -> tuple[dict[int, list[int]], dict[int, set]]:
+    """Straight from this server's answers and reviews since `since` (on `terms` only, when given):
+    user id -> [quiz answers, right, test answers, right, reviews], and user id -> UTC days active."""
+    only = f" AND card_id IN ({', '.join('?' * len(terms))})" if terms else ""
+    expected: dict[int, list[int]] = {}
+    days: dict[int, set] = {}
+    for user, at, correct, source in await db.fetchall(
+        f"SELECT user_id, answered_at, correct, 'quiz' FROM quiz_answers WHERE guild_id = ? AND answered_at >= ?{only}"
+        " UNION ALL SELECT user_id, reviewed_at, CASE WHEN rating > 1 THEN 1 ELSE 0 END, source FROM study_reviews"
+        f" WHERE guild_id = ? AND reviewed_at >= ?{only}"
+        " AND (source = 'review' OR (source = 'test' AND given IS NOT NULL))",
+        (GUILD, since, *terms, GUILD, since, *terms),
+    ):
+        row = expected.setdefault(user, [0] * 5)
+        slot = {"quiz": 0, "test": 2, "review": 4}[source]
+        row[slot] += 1
+        if source != "review":
+            row[slot + 1] += int(correct)
+        days.setdefault(user, set()).add(at // DAY_MS)
+    return expected, days
+
+
 async def test_a_topics_figures_sum_its_terms_with_the_days_active_in_the_server(db):
     await seed(db, random.Random(17), answers=300)
     await assert_figures_match_the_answers(db)
@@ -169,20 +191,7 @@ async def test_a_topics_figures_sum_its_terms_with_the_days_active_in_the_server
     for period in (Period.ALL, Period.MONTH, Period.WEEK):
         day = first_day(period, NOW)
         since = (day or 0) * DAY_MS
-        expected: dict[int, list[int]] = {}
-        for user, correct, source in await db.fetchall(
-            "SELECT user_id, correct, 'quiz' FROM quiz_answers WHERE guild_id = ? AND answered_at >= ?"
-            " AND card_id IN ('nps', 'clv')"
-            " UNION ALL SELECT user_id, CASE WHEN rating > 1 THEN 1 ELSE 0 END, source FROM study_reviews"
-            " WHERE guild_id = ? AND reviewed_at >= ? AND card_id IN ('nps', 'clv')"
-            " AND (source = 'review' OR (source = 'test' AND given IS NOT NULL))",
-            (GUILD, since, GUILD, since),
-        ):
-            row = expected.setdefault(user, [0] * 5)
-            slot = {"quiz": 0, "test": 2, "review": 4}[source]
-            row[slot] += 1
-            if source != "review":
-                row[slot + 1] += int(correct)
+        expected, _ = await raw_figures(db, since, topic)
         days = await store.figures(GUILD, day)
         got = await store.figures_in(GUILD, topic, day)
         assert got == {u: Figures(*r, active_days=days[u].active_days) for u, r in expected.items()}, period
@@ -196,20 +205,7 @@ async def test_the_figures_always_equal_what_the_answers_say(db):
     store = ReportStore(db)
     week = await store.figures(GUILD, first_day(Period.WEEK, NOW))
     since = since_ms(Period.WEEK, NOW)
-    expected: dict[int, list[int]] = {}
-    days: dict[int, set] = {}
-    for user, at, correct, source in await db.fetchall(
-        "SELECT user_id, answered_at, correct, 'quiz' FROM quiz_answers WHERE guild_id = ? AND answered_at >= ?"
-        " UNION ALL SELECT user_id, reviewed_at, CASE WHEN rating > 1 THEN 1 ELSE 0 END, source FROM study_reviews"
-        " WHERE guild_id = ? AND reviewed_at >= ? AND (source = 'review' OR (source = 'test' AND given IS NOT NULL))",
-        (GUILD, since, GUILD, since),
-    ):
-        row = expected.setdefault(user, [0] * 5)
-        slot = {"quiz": 0, "test": 2, "review": 4}[source]
-        row[slot] += 1
-        if source != "review":
-            row[slot + 1] += int(correct)
-        days.setdefault(user, set()).add(at // DAY_MS)
+    expected, days = await raw_figures(db, since)
     assert week == {u: Figures(*r, active_days=len(days[u])) for u, r in expected.items()}
 
 
