@@ -99,17 +99,37 @@ async def _run(conn: aiosqlite.Connection, sql: str, params: tuple = ()) -> None
 
 
 WAL_AUTOCHECKPOINT_PAGES = 10_000  # ~40 MB of log before a commit would checkpoint by itself
-# A background checkpoint after this many commits: a commit adds a few pages to the log, so this
-# keeps it near SQLite's default of 1,000 pages (~4 MB) without any commit paying for it.
+# A background checkpoint after this many commits: a quiz answer adds about 18 pages to the log (its
+# row, its indexes, the leaderboard totals and the class-report figures), so the log stays under
+# about 4,000 pages (~15 MB) without any commit paying for a checkpoint.
 CHECKPOINT_EVERY_COMMITS = 200
+#: Copying passes a background checkpoint makes while commits go on, before it holds them back.
+CHECKPOINT_PASSES = 3
+#: The longest a background checkpoint holds commits back to finish (milliseconds).
+CHECKPOINT_PAUSE_MS = 50
 
 
-def _passive_checkpoint(path: Path) -> tuple[int, int, int]:
-    """Copy what the log holds into the database file from a second connection. PASSIVE never
-    waits for or blocks the bot's writer: answers keep committing meanwhile."""
+def _background_checkpoint(path: Path) -> tuple[int, int, int]:
+    """Copy the log into the database file from a second connection, and have the next commit start
+    the log over from its beginning. Returns SQLite's (busy, frames in the log, frames copied).
+
+    A commit starts the log over only when everything in it has been copied and no transaction is
+    still reading it. PASSIVE copies without waiting for or blocking the bot's writer, but while
+    answers keep coming, a commit is nearly always under way when it ends, and that commit adds to
+    the log rather than starting it over. A log that never starts over grows until a commit crosses
+    WAL_AUTOCHECKPOINT_PAGES and checkpoints by itself: on the event loop's thread, disk flushes
+    included. So PASSIVE passes copy the bulk while commits go on, then RESTART holds commits back
+    for the few frames left (a write meanwhile goes to the worker thread, which waits) and sees the
+    log start over. It waits at most CHECKPOINT_PAUSE_MS for the writer or a reader; past that it
+    gives up (busy) and the next checkpoint tries again."""
     conn = sqlite3.connect(str(path), timeout=1.0, isolation_level=None)
     try:
-        return tuple(conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())
+        for _ in range(CHECKPOINT_PASSES):
+            _busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            if frames == copied:
+                break
+        conn.execute(f"PRAGMA busy_timeout={CHECKPOINT_PAUSE_MS:d}")
+        return tuple(conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchone())
     finally:
         conn.close()
 
@@ -332,7 +352,7 @@ class Database:
 
     async def _checkpoint(self) -> None:
         try:
-            busy, pages, done = await asyncio.to_thread(_passive_checkpoint, self.path)
+            busy, pages, done = await asyncio.to_thread(_background_checkpoint, self.path)
         except sqlite3.Error:
             log.warning("background checkpoint failed; SQLite's own checkpoint remains", exc_info=True)
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 
 from bot.storage.database import CHECKPOINT_EVERY_COMMITS, WAL_AUTOCHECKPOINT_PAGES, Database
@@ -42,3 +43,34 @@ async def test_commits_leave_the_log_to_a_background_checkpoint(tmp_path):
     with sqlite3.connect(tmp_path / "bot.sqlite3") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert conn.execute("SELECT COUNT(*) FROM guild_settings").fetchone() == (CHECKPOINT_EVERY_COMMITS + 5,)
+
+
+async def test_under_steady_writing_the_log_starts_over_without_a_commit_checkpointing(tmp_path):
+    """Answers that never pause (a busy quiz) still let the background checkpoint bring the log back
+    to its beginning. Otherwise the log only grows until a commit crosses WAL_AUTOCHECKPOINT_PAGES
+    and checkpoints by itself, on the event loop's thread, two disk flushes included: the very wait
+    the background checkpoint exists to keep away from a click."""
+    db = await Database.open(tmp_path / "bot.sqlite3")
+    page = 4096
+    try:
+        await db.migrate()
+        row = "x" * (19 * page)  # ~20 log pages a commit, as a quiz answer with its totals and report rows
+        commits = 3 * WAL_AUTOCHECKPOINT_PAGES // 20  # three times what the safety net allows
+        for i in range(commits):
+            # What the clicks do: write-only transactions, back to back, none waiting for another.
+            async with db.transaction() as tx:
+                await tx.executemany(
+                    "INSERT INTO guild_settings (guild_id, timezone, updated_at) VALUES (?, ?, 0)", [(i, row)]
+                )
+            await asyncio.sleep(0.001)  # the next click comes through the event loop, a moment later
+            if db._checkpoint_task is not None and db._checkpoint_task.done():
+                await db._checkpoint_task  # a checkpoint that failed would raise here
+        # The log file keeps the size of its longest run: about one checkpoint's worth of commits
+        # (CHECKPOINT_EVERY_COMMITS), never the safety net's WAL_AUTOCHECKPOINT_PAGES.
+        longest_run = (tmp_path / "bot.sqlite3-wal").stat().st_size // page
+        assert longest_run < WAL_AUTOCHECKPOINT_PAGES * 0.6
+    finally:
+        await db.close()
+    with sqlite3.connect(tmp_path / "bot.sqlite3") as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("SELECT COUNT(*) FROM guild_settings").fetchone() == (commits,)
