@@ -7,14 +7,14 @@ import sqlite3
 
 from bot.storage.database import CHECKPOINT_EVERY_COMMITS, WAL_AUTOCHECKPOINT_PAGES, Database
 
+#: One row of filler: a server's settings with a long time-zone text (nothing reads it back).
+INSERT_ROW = "INSERT INTO guild_settings (guild_id, timezone, updated_at) VALUES (?, ?, 0)"
+
 
 async def commit_rows(db: Database, commits: int, start: int = 0) -> None:
     for i in range(commits):
         async with db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO guild_settings (guild_id, timezone, updated_at) VALUES (?, ?, 0)",
-                (start + i, "Europe/London" + "x" * 3000),
-            )
+            await conn.execute(INSERT_ROW, (start + i, "Europe/London" + "x" * 3000))
 
 
 async def test_commits_leave_the_log_to_a_background_checkpoint(tmp_path):
@@ -51,17 +51,15 @@ async def test_under_steady_writing_the_log_starts_over_without_a_commit_checkpo
     and checkpoints by itself, on the event loop's thread, two disk flushes included: the very wait
     the background checkpoint exists to keep away from a click."""
     db = await Database.open(tmp_path / "bot.sqlite3")
-    page = 4096
     try:
         await db.migrate()
+        (page,) = await db.fetchone("PRAGMA page_size")
         row = "x" * (19 * page)  # ~20 log pages a commit, as a quiz answer with its totals and report rows
         commits = 3 * WAL_AUTOCHECKPOINT_PAGES // 20  # three times what the safety net allows
         for i in range(commits):
             # What the clicks do: write-only transactions, back to back, none waiting for another.
             async with db.transaction() as tx:
-                await tx.executemany(
-                    "INSERT INTO guild_settings (guild_id, timezone, updated_at) VALUES (?, ?, 0)", [(i, row)]
-                )
+                await tx.executemany(INSERT_ROW, [(i, row)])
             await asyncio.sleep(0.001)  # the next click comes through the event loop, a moment later
             if db._checkpoint_task is not None and db._checkpoint_task.done():
                 await db._checkpoint_task  # a checkpoint that failed would raise here
