@@ -15,7 +15,7 @@ import content
 from bot.core.questions import Mode, make_questions
 from bot.core.quiz import QuizRound, period_key, period_keys
 from bot.storage.database import Database
-from bot.storage.quiz import AnswerRow, AnswerWriter, QuizRepo, write_answers
+from bot.storage.quiz import COMMIT_WINDOW, AnswerRow, AnswerWriter, QuizRepo, write_answers
 from tests.bench.common import DURABILITY, Row, percentiles
 
 UTC_ZONE = ZoneInfo("UTC")
@@ -71,8 +71,9 @@ async def _players(players: int, writer_record, round_id: int, rate: float | Non
         await asyncio.sleep(delay)
         start = time.perf_counter()
         now = T0 + timedelta(seconds=delay)
-        answer = state.answer(user_id, f"p{user_id}", "true", rng.random() < 0.7, now)
+        answer = state.prepare(user_id, f"p{user_id}", "true", rng.random() < 0.7, now)
         await writer_record(_row(round_id, answer, now))
+        state.confirm(user_id)  # counted once stored: the member would be told now
         latencies.append((time.perf_counter() - start) * 1000)
 
     delays, at = [], 0.0
@@ -102,18 +103,26 @@ def _burst_rows(round_id: int, players: int) -> list[AnswerRow]:
     state = QuizRound(make_questions(deck, 1, Mode.TRUE_FALSE, random.Random(1)), 20, 1, round_id=round_id)
     state.open_question(T0)
     now = T0 + timedelta(seconds=3)
-    return [_row(round_id, state.answer(1000 + i, "p", "true", i % 3 > 0, now), now) for i in range(players)]
+    return [_row(round_id, state.prepare(1000 + i, "p", "true", i % 3 > 0, now), now) for i in range(players)]
+
+
+async def _no_window() -> None:
+    """The writer without its commit window: a batch commits as soon as its task runs (the write's
+    own cost, for finding a regression in it)."""
 
 
 async def _answers(quick: bool) -> list[Row]:
     players = 1000
     with tempfile.TemporaryDirectory() as tmp:
         db, _repo, rid = await _open(tmp, "spread.sqlite3")
-        writer = AnswerWriter(db)
+        writer = AnswerWriter(db, pause=_no_window)
         await _players(100, writer.record, rid, rate=1000.0)  # warm up: a running bot is warm
         rid2 = await _new_round(_repo, channel_id=2)
         lat, _ = await _players(players, writer.record, rid2, rate=1000.0)  # ~1,000 answers a second
         p50, p99 = percentiles(lat)
+        windowed = AnswerWriter(db)  # as the bot writes: the first answer of a batch waits the window
+        lat_w, _ = await _players(players, windowed.record, await _new_round(_repo, channel_id=4), rate=1000.0)
+        w50, w99 = percentiles(lat_w)
         # The same while the scheduler's background checkpoint copies a large log (6 MB of other rows).
         async with db.transaction() as conn:
             await conn.executemany(
@@ -138,8 +147,9 @@ async def _answers(quick: bool) -> list[Row]:
     ratio = grouped / naive
     return [
         Row(
-            f"(internal) answer write, no Discord: core scoring (right or wrong drawn at random) + group-commit write, "
-            f"committed ({DURABILITY}); no interaction, no REST call; {players} players at ~1,000/s: p50 / p99",
+            f"(internal) answer write, no Discord: core scoring (right or wrong drawn at random) + group-commit write "
+            f"without the commit window, committed ({DURABILITY}); no interaction, no REST call; {players} players at "
+            "~1,000/s: p50 / p99",
             f"{p50:.2f} / {p99:.2f} ms",
             "p99 < 5 ms",
             p99 < 5,
@@ -151,11 +161,20 @@ async def _answers(quick: bool) -> list[Row]:
             f"{cp50:.2f} / {cp99:.2f} ms",
         ),
         Row(
-            f"(internal) {players} simultaneous answers, group commit",
+            f"(internal) the first row's write as the bot does it, with its {COMMIT_WINDOW * 1000:.0f} ms commit window (what a click waits "
+            'before "Locked in"): p50 / p99',
+            f"{w50:.2f} / {w99:.2f} ms",
+            f"p99 < {COMMIT_WINDOW * 1000 + 5:.0f} ms",
+            w99 < COMMIT_WINDOW * 1000 + 5,
+        ),
+        Row(
+            f"(internal) {players} simultaneous answers, group commit (its window included)",
             f"{grouped:,.0f} answers/s ({stored} stored)",
         ),
         Row(f"(internal) {players} simultaneous answers, commit per answer", f"{naive:,.0f} answers/s"),
-        Row("(internal) group commit vs commit-per-answer throughput", f"{ratio:.0f}x", ">= 20x", ratio >= 20),
+        # No target since quiz answers commit on the event loop's thread (bot/storage/inline.py): a
+        # commit per answer no longer pays a trip to aiosqlite's thread, so the gap is a few times.
+        Row("(internal) group commit vs commit-per-answer throughput", f"{ratio:.0f}x"),
     ]
 
 

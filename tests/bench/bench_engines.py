@@ -28,7 +28,7 @@ from bot.core.questions import Mode, make_questions
 from bot.core.quiz import QuizRound, period_key, period_keys
 from bot.storage.database import Database
 from bot.storage.postgres import PostgresDatabase
-from bot.storage.quiz import AnswerRow, AnswerWriter, QuizRepo
+from bot.storage.quiz import COMMIT_WINDOW, AnswerRow, AnswerWriter, QuizRepo
 from bot.storage.schedules import ScheduleStore
 from tests import pg_server
 from tests.bench.common import Row, percentiles
@@ -330,7 +330,8 @@ async def _run(quick: bool, server: pg_server.PgServer | None) -> list[Row]:
         due = {e: await due_queries(engines, e, servers, 100 if quick else 500) for e in engines_list}
     rows = [
         Row(
-            f"both engines: answer judge + record + ack, {players:,} players at ~1,000/s: p50 / p99",
+            f"both engines: answer scored in the core + group-commit write with its "
+            f"{COMMIT_WINDOW * 1000:.0f} ms window, committed; no Discord; {players:,} players at ~1,000/s: p50 / p99",
             _side_by_side({e: f"{a['p50']:.2f} / {a['p99']:.2f} ms" for e, a in answer.items()}),
         ),
         Row(

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from bot.core import srs
+from bot.storage.quiz import COMMIT_WINDOW
 from tests.e2e.helpers import rows
 
 
@@ -74,7 +75,9 @@ async def test_a_round_with_right_wrong_late_and_double_answers(world):
     assert "alice" in fields["⚡ Fastest"] and "2.0 s" in fields["⚡ Fastest"]
     assert not reveal.components, "buttons are removed when the question closes"
     stored = rows(world, "SELECT user_id, correct, points, elapsed_ms FROM quiz_answers ORDER BY elapsed_ms")
-    assert stored == [(world.alice.id, 1, 950, 2000), (world.bob.id, 0, 0, 5000)]  # 1000 - 500 * 2/20
+    # 1000 - 500 * 2/20. Bob clicked 3 s after alice's answer was stored, and storing it took the
+    # writer's commit window of (virtual) time.
+    assert stored == [(world.alice.id, 1, 950, 2000), (world.bob.id, 0, 0, 5000 + round(COMMIT_WINDOW * 1000))]
 
     await world.env.advance_time(5)  # reveal pause, then question 2
     q2 = question_of(world)
@@ -87,15 +90,17 @@ async def test_a_round_with_right_wrong_late_and_double_answers(world):
     podium = world.channel.last_message
     assert podium.embeds[0].title == "🏆 Quiz complete!"
     assert "🥇 **alice**" in podium.embeds[0].description and "🥈 **bob**" in podium.embeds[0].description
-    # Question 2 opened at 25 s (20 s + 5 s pause) and was answered at 29 s: 1000 - 500 * 4/20 = 900.
-    # alice: 950 + (900 + 100 streak bonus); bob: 0 + 900
+    # Question 2 opened at 25 s (20 s + 5 s pause). Each stored answer took the 20 ms commit window of
+    # virtual time (alice's and bob's first answers: 40 ms), so alice answered it at 29.04 s:
+    # 1000 - 500 * 4.04/20 = 899, and bob at 29.06 s: 898.5, rounded to even 898.
+    # alice: 950 + (899 + 100 streak bonus); bob: 0 + 898
     assert rows(
         world,
         "SELECT user_id, points, correct, answered, rounds_played, rounds_won FROM quiz_totals"
         " WHERE period = 'all' ORDER BY points DESC",
     ) == [
-        (world.alice.id, 1950, 2, 2, 1, 1),
-        (world.bob.id, 900, 1, 2, 1, 0),
+        (world.alice.id, 1949, 2, 2, 1, 1),
+        (world.bob.id, 898, 1, 2, 1, 0),
     ]
     assert rows(world, "SELECT status FROM quiz_rounds") == [("finished",)]
     assert runner_of(world) is None
