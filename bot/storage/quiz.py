@@ -164,7 +164,7 @@ class AnswerWriter:
         """Add one answer to the open batch. The returned task (the batch's) is done once the answer
         is committed, or failed: then nothing of it was stored. The caller may wait for it with a
         time limit, and must not cancel it (other answers ride on it)."""
-        if self._open is None or len(self._open) >= self.max_batch:
+        if self._open is None or len(self._open) >= self.max_batch or self._task is None or self._task.done():
             self._open = []
             behind = self._task if self._task is not None and not self._task.done() else None
             self._task = asyncio.create_task(self._commit(self._open, behind), name="quiz-answer-batch")

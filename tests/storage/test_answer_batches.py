@@ -62,3 +62,20 @@ async def test_full_batches_follow_the_one_in_flight_in_order_without_pausing_ag
     assert window.taken == 1, "only the first batch waited in the window"
     assert await stored(db) == (5, 5)
     await writer.close()
+
+
+async def test_an_answer_after_a_batch_was_cancelled_in_its_window_starts_a_new_one(db):
+    # Stands for the bot shutting down (or a bug) cancelling a batch before its commit.
+    round_id = await new_round(db)
+    window = Window()
+    writer = AnswerWriter(db, pause=window)
+    first, second = answers(round_id, 1, 2)
+    lost = writer.submit(first)
+    await asyncio.sleep(0)
+    lost.cancel()
+    await asyncio.gather(lost, return_exceptions=True)
+    window.closed.set()
+    batch = writer.submit(second)
+    assert batch is not lost
+    await batch
+    assert await stored(db) == (1, 1)
