@@ -237,12 +237,12 @@ class RoundInput:
                 exc,
             )
             try:
-                await written
+                await asyncio.shield(written)  # the batch is shared: this click going away must not cancel it
             except Exception:
                 return False  # nothing was stored
             return await self._take_back(runner, row)
         try:
-            await written
+            await asyncio.shield(written)  # the batch is shared: this click going away must not cancel it
         except Exception as exc:
             await self._not_saved(interaction, row, exc)
             return False

@@ -158,7 +158,7 @@ class AnswerWriter:
 
     async def record(self, row: AnswerRow) -> None:
         """Durably store one answer (raises if the write failed; nothing of it was stored then)."""
-        await self.submit(row)
+        await asyncio.shield(self.submit(row))  # cancelling this caller leaves the batch to the others
 
     def submit(self, row: AnswerRow) -> asyncio.Task[None]:
         """Add one answer to the open batch. The returned task (the batch's) is done once the answer

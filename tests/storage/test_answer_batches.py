@@ -79,3 +79,21 @@ async def test_an_answer_after_a_batch_was_cancelled_in_its_window_starts_a_new_
     assert batch is not lost
     await batch
     assert await stored(db) == (1, 1)
+
+
+async def test_a_waiting_answer_that_goes_away_does_not_cancel_the_batch_it_shares(db):
+    # Stands for one click's handler being cancelled while its answer waits in a shared batch.
+    round_id = await new_round(db)
+    window = Window()
+    writer = AnswerWriter(db, pause=window)
+    first, second = answers(round_id, 1, 2)
+    leaving = asyncio.create_task(writer.record(first))
+    staying = asyncio.create_task(writer.record(second))
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert window.taken == 1
+    leaving.cancel()
+    window.closed.set()
+    await staying
+    assert leaving.cancelled()
+    assert await stored(db) == (2, 2), "the batch committed both: the first answer was already in it"
