@@ -335,7 +335,7 @@ async def _run(quick: bool, server: pg_server.PgServer | None) -> list[Row]:
             _side_by_side({e: f"{a['p50']:.2f} / {a['p99']:.2f} ms" for e, a in answer.items()}),
         ),
         Row(
-            f"both engines: {players:,} simultaneous answers, group commit",
+            f"both engines: {players:,} simultaneous answers, group commit (its window included)",
             _side_by_side({e: f"{a['grouped']:,.0f} answers/s" for e, a in answer.items()}),
         ),
         Row(
